@@ -1,0 +1,60 @@
+# rekisteri: `make run` starts the app, `make test` runs the tests (see README.md).
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST_PORT ?= 127.0.0.1:8000
+PYTEST_ARGS ?=
+
+.PHONY: run test install lint messages clean
+
+# The virtualenv, with the pinned runtime and dev dependencies from pyproject.toml.
+$(VENV)/.installed: pyproject.toml
+	@if ! $(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then \
+		echo "rekisteri needs Python 3.11 or newer as '$(PYTHON)' (set PYTHON=...)."; exit 1; fi
+	@if [ ! -x $(PY) ]; then \
+		if ! $(PYTHON) -m venv $(VENV) 2>/dev/null; then \
+			rm -rf $(VENV); \
+			echo "Python's venv module is missing (Debian package python3-venv)."; \
+			if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+				echo "Installing python3-venv with apt-get..."; \
+				apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv \
+				&& $(PYTHON) -m venv $(VENV) || exit 1; \
+			else \
+				echo "Install it with: sudo apt-get install python3-venv"; exit 1; \
+			fi; \
+		fi; \
+	fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -c "import tomllib; p = tomllib.load(open('pyproject.toml', 'rb'))['project']; \
+		print('\n'.join(p['dependencies'] + p['optional-dependencies']['dev']))" > $(VENV)/requirements.txt
+	$(PY) -m pip install --quiet -r $(VENV)/requirements.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+# Runs the app on http://127.0.0.1:8000 with a local SQLite database under data/.
+# DEMO=1 fills an empty database with a demo studio.
+run: install
+	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
+	DEBUG=$${DEBUG:-true} $(PY) manage.py createowner --if-none
+	@if [ -n "$(DEMO)" ] && [ "$(DEMO)" != 0 ]; then DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo; fi
+	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST_PORT)
+
+# Runs the whole suite; exit code 5 (no tests collected) is a failure, not a pass.
+test: install
+	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "pytest collected no tests: failing."; exit 1; fi; exit $$rc
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+# Refreshes locale/*/django.po from the code and compiles them (needs GNU gettext).
+messages: install
+	@command -v msgfmt >/dev/null || { echo "GNU gettext is needed: sudo apt-get install gettext"; exit 1; }
+	DEBUG=true $(PY) manage.py makemessages -l fi -l en --no-obsolete --no-location --ignore=.venv --ignore=staticfiles --ignore=tests
+	DEBUG=true $(PY) manage.py compilemessages --ignore=.venv
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Consent ledger and rights requests: built by the consent and rights issues."""

@@ -1,0 +1,349 @@
+"""The owner's and staff's work on the register, in the Django admin."""
+
+from typing import Any
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q, QuerySet
+from django.forms import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from customers import participants
+from customers.fields import normalise_phone
+from customers.forms import HealthGuardedModelForm
+from customers.models import Course, Customer, Enrollment, Interaction, Purchase
+
+
+class EnrollmentFormSet(BaseInlineFormSet):
+    """Refuses to fill a course beyond its capacity, counting every row of the form at once."""
+
+    def clean(self) -> None:
+        super().clean()
+        wanted: dict[int, list[Any]] = {}
+        for form in self.forms:
+            if not hasattr(form, "cleaned_data") or not form.cleaned_data:
+                continue
+            data = form.cleaned_data
+            if data.get("DELETE") or data.get("status") == Enrollment.Status.CANCELLED:
+                continue
+            course = data.get("course") or getattr(form.instance, "course", None)
+            if course is None:
+                continue
+            wanted.setdefault(course.pk, []).append(form)
+        for forms in wanted.values():
+            course = forms[0].cleaned_data.get("course") or forms[0].instance.course
+            in_form = [f.instance.pk for f in self.forms if f.instance.pk]
+            taken = course.seats_taken(excluding=in_form)
+            if taken + len(forms) > course.capacity:
+                raise ValidationError(
+                    _("The course %(course)s is full (capacity %(capacity)d)."),
+                    code="course_full",
+                    params={"course": course.name, "capacity": course.capacity},
+                )
+
+
+class CustomerEnrollmentInline(admin.TabularInline):
+    model = Enrollment
+    formset = EnrollmentFormSet
+    extra = 0
+    fields = ("course", "status", "enrolled_at", "cancelled_at")
+    readonly_fields = ("cancelled_at",)
+    verbose_name_plural = _("enrolments")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("course")
+
+
+class ParticipantInline(admin.TabularInline):
+    model = Enrollment
+    formset = EnrollmentFormSet
+    extra = 0
+    fields = ("customer", "status", "enrolled_at", "cancelled_at")
+    readonly_fields = ("cancelled_at",)
+    autocomplete_fields = ("customer",)
+    verbose_name = _("participant")
+    verbose_name_plural = _("participants")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("customer")
+
+
+class PurchaseInline(admin.TabularInline):
+    model = Purchase
+    extra = 0
+    fields = ("description", "course", "amount", "purchased_on", "status", "cancelled_on", "reference")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("course")
+
+
+class InteractionForm(HealthGuardedModelForm):
+    class Meta:
+        model = Interaction
+        fields = (
+            "kind",
+            "direction",
+            "occurred_at",
+            "subject",
+            "text",
+            "resolution",
+            "resolved_at",
+        )
+
+
+class InteractionInline(admin.StackedInline):
+    model = Interaction
+    form = InteractionForm
+    extra = 0
+    fields = (
+        ("kind", "direction", "occurred_at"),
+        "subject",
+        "text",
+        ("resolution", "resolved_at"),
+        "confirm_not_health_data",
+        "recorded_by",
+    )
+    readonly_fields = ("recorded_by",)
+
+
+def _record_interaction_author(request: HttpRequest, instances: list[Any]) -> None:
+    for instance in instances:
+        if isinstance(instance, Interaction) and instance.recorded_by_id is None:
+            instance.recorded_by = request.user
+
+
+class CustomerForm(HealthGuardedModelForm):
+    class Meta:
+        model = Customer
+        fields = (
+            "first_name",
+            "last_name",
+            "email",
+            "phone",
+            "street_address",
+            "postal_code",
+            "city",
+            "country",
+            "origin",
+            "notes",
+        )
+
+
+@admin.register(Customer)
+class CustomerAdmin(admin.ModelAdmin):
+    form = CustomerForm
+    list_display = (
+        "last_name",
+        "first_name",
+        "email",
+        "phone",
+        "city",
+        "origin",
+        "last_activity_at",
+    )
+    list_display_links = ("last_name", "first_name")
+    list_filter = ("origin", ("enrollments__course", admin.RelatedOnlyFieldListFilter))
+    list_select_related = False
+    search_fields = ("first_name", "last_name", "email", "phone")
+    readonly_fields = ("created_at", "last_activity_at")
+    fieldsets = (
+        (None, {"fields": (("first_name", "last_name"), "origin")}),
+        (
+            _("Contact details"),
+            {"fields": ("email", "phone", "street_address", ("postal_code", "city"), "country")},
+        ),
+        (
+            _("Notes"),
+            {"fields": ("notes", "confirm_not_health_data", ("created_at", "last_activity_at"))},
+        ),
+    )
+    inlines = (CustomerEnrollmentInline, PurchaseInline, InteractionInline)
+    actions = ("erase_selected",)
+
+    def get_search_results(
+        self, request: HttpRequest, queryset: QuerySet, search_term: str
+    ) -> tuple[QuerySet, bool]:
+        results, may_have_duplicates = super().get_search_results(
+            request, queryset, search_term
+        )
+        # Phones are stored in E.164: "040 123 4567" must find "+358401234567".
+        try:
+            phone = normalise_phone(search_term)
+        except ValidationError:
+            phone = ""
+        if phone:
+            results |= queryset.filter(phone=phone)
+        return results, may_have_duplicates
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A plain delete would bypass the erasure rules (what is kept for bookkeeping,
+        # the suppression list); customers leave the register through erasure only.
+        return False
+
+    def has_erase_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("customers.delete_customer")
+
+    @admin.action(description=_("Erase selected customers"), permissions=["erase"])
+    def erase_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
+        self.message_user(
+            request,
+            _(
+                "Customers are not deleted directly: erasure must remove the person from "
+                "every table and keep what bookkeeping requires. Erasure through data "
+                "protection requests is not yet available in this version; nothing was "
+                "deleted."
+            ),
+            level=messages.ERROR,
+        )
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        instances = formset.save(commit=False)
+        _record_interaction_author(request, instances)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        for instance in instances:
+            instance.save()
+        formset.save_m2m()
+
+
+@admin.register(Course)
+class CourseAdmin(admin.ModelAdmin):
+    list_display = ("name", "starts_at", "ends_at", "place", "participant_count", "capacity", "price")
+    list_filter = ("starts_at", "place")
+    list_select_related = False
+    search_fields = ("name", "place")
+    date_hierarchy = "starts_at"
+    inlines = (ParticipantInline,)
+    change_form_template = "admin/customers/course/change_form.html"
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                active_participants=Count(
+                    "enrollments", filter=~Q(enrollments__status=Enrollment.Status.CANCELLED)
+                )
+            )
+        )
+
+    @admin.display(description=_("participants"), ordering="active_participants")
+    def participant_count(self, course: Course) -> int:
+        return course.active_participants
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "<int:pk>/participants/print/",
+                self.admin_site.admin_view(self.print_participants),
+                name="customers_course_participants_print",
+            ),
+            path(
+                "<int:pk>/participants/csv/",
+                self.admin_site.admin_view(self.export_participants),
+                name="customers_course_participants_csv",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def has_export_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("customers.export_participants")
+
+    def print_participants(self, request: HttpRequest, pk: int) -> HttpResponse:
+        course = get_object_or_404(Course, pk=pk)
+        if not self.has_view_permission(request, course):
+            raise PermissionDenied
+        return TemplateResponse(
+            request,
+            "customers/participant_list_print.html",
+            participants.printable_list(course),
+        )
+
+    def export_participants(self, request: HttpRequest, pk: int) -> HttpResponse:
+        course = get_object_or_404(Course, pk=pk)
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        return participants.csv_response(course)
+
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        context["can_export_participants"] = self.has_export_permission(request)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+
+@admin.register(Purchase)
+class PurchaseAdmin(admin.ModelAdmin):
+    list_display = (
+        "purchased_on",
+        "description",
+        "customer",
+        "amount",
+        "status",
+        "cancelled_on",
+        "reference",
+    )
+    list_filter = ("status", "purchased_on")
+    list_select_related = ("customer",)
+    search_fields = ("description", "reference", "customer__last_name", "customer__email")
+    autocomplete_fields = ("customer",)
+    date_hierarchy = "purchased_on"
+
+
+class OpenComplaintFilter(admin.SimpleListFilter):
+    title = _("complaint")
+    parameter_name = "complaint"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("open", _("Open complaints")), ("resolved", _("Resolved complaints"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        complaints = queryset.filter(kind=Interaction.Kind.COMPLAINT)
+        if self.value() == "open":
+            return complaints.filter(resolved_at__isnull=True)
+        if self.value() == "resolved":
+            return complaints.filter(resolved_at__isnull=False)
+        return queryset
+
+
+@admin.register(Interaction)
+class InteractionAdmin(admin.ModelAdmin):
+    form = InteractionForm
+    list_display = ("occurred_at", "customer", "kind", "direction", "subject", "complaint_state")
+    list_filter = ("kind", "direction", OpenComplaintFilter, "occurred_at")
+    list_select_related = ("customer",)
+    search_fields = ("subject", "customer__first_name", "customer__last_name", "customer__email")
+    autocomplete_fields = ("customer",)
+    date_hierarchy = "occurred_at"
+    fields = (
+        "customer",
+        ("kind", "direction", "occurred_at"),
+        "subject",
+        "text",
+        ("resolution", "resolved_at"),
+        "confirm_not_health_data",
+        "recorded_by",
+    )
+    readonly_fields = ("recorded_by",)
+
+    @admin.display(description=_("complaint"))
+    def complaint_state(self, interaction: Interaction) -> str:
+        if interaction.kind != Interaction.Kind.COMPLAINT:
+            return ""
+        if interaction.resolved_at is None:
+            return format_html('<strong class="open-complaint">{}</strong>', _("open"))
+        return _("resolved")
+
+    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+        # The customer is a field of this form (not of the inline one).
+        kwargs["fields"] = ("customer", *InteractionForm.Meta.fields, "confirm_not_health_data")
+        return super().get_form(request, obj, **kwargs)
+
+    def save_model(self, request: HttpRequest, obj: Interaction, form: Any, change: bool) -> None:
+        _record_interaction_author(request, [obj])
+        super().save_model(request, obj, form, change)

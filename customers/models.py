@@ -1,0 +1,448 @@
+"""The register: customers, courses, enrolments, purchases and interactions (R1–R3)."""
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.fields import NormalisedEmailField, PhoneNumberField
+from customers.health import guard_free_text
+
+E164_REGEX = r"^\+[1-9][0-9]{6,14}$"
+FINNISH_POSTAL_CODE_REGEX = r"^[0-9]{5}$"
+
+
+class HealthGuardedModel(models.Model):
+    """Refuses text that looks like health information in the inventory's free-text fields.
+
+    Forms set `health_data_confirmed` when the user ticks the confirmation that the text
+    is not health information.
+    """
+
+    health_data_confirmed = False
+
+    class Meta:
+        abstract = True
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        errors: dict[str, Any] = {}
+        try:
+            super().clean_fields(exclude=exclude)
+        except ValidationError as e:
+            errors = e.update_error_dict(errors)
+        errors = guard_free_text(self, exclude=set(exclude or ()) | set(errors), errors=errors)
+        if errors:
+            raise ValidationError(errors)
+
+
+class Customer(HealthGuardedModel):
+    class Origin(models.TextChoices):
+        INQUIRY = "inquiry", _("Inquiry about products or services")
+        WEB_REGISTRATION = "web_registration", _("Web registration")
+        COURSE_ENROLMENT = "course_enrolment", _("Course enrolment")
+        PURCHASE = "purchase", _("Purchase")
+        BOOKING_CALENDAR = "booking_calendar", _("Booking calendar")
+        STAFF = "staff", _("Added by staff")
+
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = NormalisedEmailField(_("email"), max_length=254, blank=True)
+    phone = PhoneNumberField(
+        _("phone"), blank=True, help_text=_("Stored in international form, e.g. +358401234567.")
+    )
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    postal_code = models.CharField(
+        _("postal code"),
+        max_length=10,
+        blank=True,
+        help_text=_("Five digits for a Finnish address."),
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        default="FI",
+        validators=[
+            RegexValidator(r"^[A-Z]{2}$", _("Enter a two-letter country code, such as FI."))
+        ],
+        help_text=_("Two-letter country code, such as FI or SE."),
+    )
+    origin = models.CharField(
+        _("origin"),
+        max_length=30,
+        choices=Origin.choices,
+        default=Origin.STAFF,
+        help_text=_("How the customer relationship started."),
+    )
+    notes = models.TextField(
+        _("notes"),
+        blank=True,
+        help_text=_("Never write health information here."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    last_activity_at = models.DateTimeField(
+        _("last activity"), default=timezone.now, editable=False
+    )
+
+    class Meta:
+        verbose_name = _("customer")
+        verbose_name_plural = _("customers")
+        ordering = ["last_name", "first_name", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                condition=~Q(email=""),
+                name="customers_customer_email_unique",
+                violation_error_message=_("A customer with this email address already exists."),
+            ),
+            models.CheckConstraint(
+                condition=Q(email=Lower("email")),
+                name="customers_customer_email_lowercase",
+            ),
+            models.CheckConstraint(
+                condition=Q(phone="") | Q(phone__regex=E164_REGEX),
+                name="customers_customer_phone_e164",
+                violation_error_message=_("The phone number is not in international form."),
+            ),
+            models.CheckConstraint(
+                condition=Q(postal_code="")
+                | ~Q(country="FI")
+                | Q(postal_code__regex=FINNISH_POSTAL_CODE_REGEX),
+                name="customers_customer_postal_code_fi",
+                violation_error_message=_("A Finnish postal code has five digits."),
+            ),
+        ]
+        indexes = [models.Index(fields=["last_activity_at"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.first_name} {self.last_name}".strip()
+
+    def clean(self) -> None:
+        super().clean()
+        self.country = (self.country or "").upper()
+        self.postal_code = (self.postal_code or "").strip()
+        if (
+            self.country == "FI"
+            and self.postal_code
+            and not RegexValidator(FINNISH_POSTAL_CODE_REGEX).regex.match(self.postal_code)
+        ):
+            raise ValidationError(
+                {"postal_code": _("A Finnish postal code has five digits, such as 00100.")}
+            )
+
+    def record_activity(self, when: datetime) -> None:
+        """Move `last_activity_at` forward to `when` (never backwards), in one query."""
+        Customer.objects.filter(pk=self.pk, last_activity_at__lt=when).update(
+            last_activity_at=when
+        )
+
+
+class Course(models.Model):
+    name = models.CharField(_("name"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    place = models.CharField(_("place"), max_length=200, blank=True)
+    capacity = models.PositiveIntegerField(
+        _("capacity"),
+        validators=[MinValueValidator(1)],
+        help_text=_("The largest number of participants."),
+    )
+    price = models.DecimalField(
+        _("price"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0.00"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("In euros, VAT included."),
+    )
+
+    class Meta:
+        verbose_name = _("course")
+        verbose_name_plural = _("courses")
+        ordering = ["-starts_at", "name"]
+        permissions = [("export_participants", _("Can export participant lists"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gte=F("starts_at")),
+                name="customers_course_ends_after_start",
+                violation_error_message=_("A course cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(price__gte=0),
+                name="customers_course_price_not_negative",
+                violation_error_message=_("The price cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1),
+                name="customers_course_capacity_positive",
+                violation_error_message=_("The capacity must be at least one."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        if self.starts_at is None:
+            return self.name
+        return f"{self.name} ({timezone.localtime(self.starts_at):%d.%m.%Y})"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
+            raise ValidationError({"ends_at": _("A course cannot end before it starts.")})
+
+    def seats_taken(self, *, excluding: list[int] | None = None) -> int:
+        """How many enrolments (not cancelled) the course has, leaving out `excluding`."""
+        active = self.enrollments.exclude(status=Enrollment.Status.CANCELLED)
+        if excluding:
+            active = active.exclude(pk__in=excluding)
+        return active.count()
+
+
+class Enrollment(models.Model):
+    class Status(models.TextChoices):
+        ENROLLED = "enrolled", _("Enrolled")
+        CANCELLED = "cancelled", _("Cancelled")
+        ATTENDED = "attended", _("Attended")
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="enrollments",
+    )
+    course = models.ForeignKey(
+        Course,
+        verbose_name=_("course"),
+        on_delete=models.PROTECT,
+        related_name="enrollments",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.ENROLLED
+    )
+    enrolled_at = models.DateTimeField(_("enrolled"), default=timezone.now)
+    cancelled_at = models.DateTimeField(
+        _("cancelled"),
+        null=True,
+        blank=True,
+        help_text=_("Filled in automatically when the status is set to cancelled."),
+    )
+
+    class Meta:
+        verbose_name = _("enrolment")
+        verbose_name_plural = _("enrolments")
+        ordering = ["course", "customer__last_name", "customer__first_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["customer", "course"],
+                name="customers_enrollment_customer_course_unique",
+                violation_error_message=_("The customer is already enrolled in this course."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="cancelled", cancelled_at__isnull=False)
+                | (~Q(status="cancelled") & Q(cancelled_at__isnull=True)),
+                name="customers_enrollment_cancelled_at_iff_cancelled",
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_at__isnull=True) | Q(cancelled_at__gte=F("enrolled_at")),
+                name="customers_enrollment_cancelled_after_enrolled",
+                violation_error_message=_("A cancellation cannot precede the enrolment."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} – {self.course}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.status == self.Status.CANCELLED:
+            if self.cancelled_at is None:
+                self.cancelled_at = max(timezone.now(), self.enrolled_at or timezone.now())
+        else:
+            self.cancelled_at = None
+        if self.status != self.Status.CANCELLED and self.course_id is not None:
+            course = self.course
+            taken = course.seats_taken(excluding=[self.pk] if self.pk else None)
+            if taken >= course.capacity:
+                raise ValidationError(
+                    _("The course %(course)s is full (capacity %(capacity)d)."),
+                    code="course_full",
+                    params={"course": course.name, "capacity": course.capacity},
+                )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self.customer.record_activity(self.cancelled_at or self.enrolled_at)
+
+
+class Purchase(models.Model):
+    class Status(models.TextChoices):
+        PAID = "paid", _("Paid")
+        CANCELLED = "cancelled", _("Cancelled")
+        REFUNDED = "refunded", _("Refunded")
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        # Bookkeeping keeps a purchase after its buyer is erased (Accounting Act 1336/1997).
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="purchases",
+    )
+    course = models.ForeignKey(
+        Course,
+        verbose_name=_("course"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="purchases",
+    )
+    description = models.CharField(_("product or service"), max_length=200)
+    amount = models.DecimalField(
+        _("amount"),
+        max_digits=10,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text=_("In euros, VAT included."),
+    )
+    purchased_on = models.DateField(_("date of purchase"), default=timezone.localdate)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.PAID
+    )
+    cancelled_on = models.DateField(
+        _("date of cancellation"),
+        null=True,
+        blank=True,
+        help_text=_("Required when the purchase is cancelled or refunded."),
+    )
+    reference = models.CharField(
+        _("reference"),
+        max_length=50,
+        blank=True,
+        help_text=_("Receipt or invoice number."),
+    )
+
+    class Meta:
+        verbose_name = _("purchase")
+        verbose_name_plural = _("purchases")
+        ordering = ["-purchased_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(amount__gte=0),
+                name="customers_purchase_amount_not_negative",
+                violation_error_message=_("The amount cannot be negative."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status="paid", cancelled_on__isnull=True)
+                | (~Q(status="paid") & Q(cancelled_on__isnull=False)),
+                name="customers_purchase_cancelled_on_iff_not_paid",
+                violation_error_message=_(
+                    "A cancelled or refunded purchase needs a date of cancellation, "
+                    "and a paid one has none."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_on__isnull=True) | Q(cancelled_on__gte=F("purchased_on")),
+                name="customers_purchase_cancelled_after_purchase",
+                violation_error_message=_("A cancellation cannot precede the purchase."),
+            ),
+            models.UniqueConstraint(
+                fields=["reference"],
+                condition=~Q(reference=""),
+                name="customers_purchase_reference_unique",
+                violation_error_message=_("Another purchase has this reference."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.description} ({self.purchased_on:%d.%m.%Y})"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        if self.customer_id is not None:
+            day = self.cancelled_on or self.purchased_on
+            moment = timezone.make_aware(datetime.combine(day, datetime.min.time()))
+            self.customer.record_activity(moment)
+
+
+class Interaction(HealthGuardedModel):
+    class Kind(models.TextChoices):
+        FEEDBACK = "feedback", _("Feedback")
+        COMPLAINT = "complaint", _("Complaint")
+        EMAIL = "email", _("Email")
+        SMS = "sms", _("Text message")
+        CALL = "call", _("Phone call")
+        OTHER = "other", _("Other")
+
+    class Direction(models.TextChoices):
+        INCOMING = "incoming", _("From the customer")
+        OUTGOING = "outgoing", _("To the customer")
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.CASCADE,
+        related_name="interactions",
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    direction = models.CharField(
+        _("direction"), max_length=20, choices=Direction.choices, default=Direction.INCOMING
+    )
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now)
+    subject = models.CharField(_("subject"), max_length=200, blank=True)
+    text = models.TextField(_("text"), blank=True)
+    resolution = models.TextField(
+        _("resolution"), blank=True, help_text=_("For complaints: how it was resolved.")
+    )
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("interaction")
+        verbose_name_plural = _("interactions")
+        ordering = ["-occurred_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(kind="complaint") | Q(resolution="", resolved_at__isnull=True),
+                name="customers_interaction_resolution_only_for_complaints",
+                violation_error_message=_("Only a complaint has a resolution."),
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "resolved_at"])]
+
+    def __str__(self) -> str:
+        when = timezone.localtime(self.occurred_at).strftime("%d.%m.%Y")
+        return f"{self.get_kind_display()} {when}: {self.subject}".rstrip(": ")
+
+    def clean(self) -> None:
+        super().clean()
+        if self.kind != self.Kind.COMPLAINT and (self.resolution or self.resolved_at):
+            raise ValidationError(
+                {"resolution": _("Only a complaint has a resolution.")}, code="not_complaint"
+            )
+        if self.kind == self.Kind.COMPLAINT and self.resolution and self.resolved_at is None:
+            self.resolved_at = timezone.now()
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self.customer.record_activity(self.occurred_at)

@@ -1,0 +1,61 @@
+"""The two roles of the register (P10, R22): the owner and the staff.
+
+The owner does everything, including exporting, erasing and managing users; staff see
+customers and courses and record interactions and attendance, and cannot delete, export
+or manage users. Data migrations call `sync_roles` so that the groups exist from the start.
+"""
+
+from django.contrib.auth.management import create_permissions
+
+OWNER = "Owner"
+STAFF = "Staff"
+
+_CRUD = ("add", "change", "delete", "view")
+
+# Each role's permissions as "app_label.codename".
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    OWNER: [
+        *(
+            f"customers.{action}_{model}"
+            for model in ("customer", "course", "enrollment", "purchase", "interaction")
+            for action in _CRUD
+        ),
+        "customers.export_participants",
+        *(f"auth.{action}_{model}" for model in ("user", "group") for action in _CRUD),
+        "admin.view_logentry",
+    ],
+    STAFF: [
+        "customers.view_customer",
+        "customers.add_customer",
+        "customers.change_customer",
+        "customers.view_course",
+        "customers.view_enrollment",
+        "customers.add_enrollment",
+        "customers.change_enrollment",
+        "customers.view_purchase",
+        "customers.view_interaction",
+        "customers.add_interaction",
+        "customers.change_interaction",
+    ],
+}
+
+
+def sync_roles(apps, schema_editor=None) -> None:  # noqa: ANN001 (migration signature)
+    """Create the groups and give them their permissions; never removes a permission."""
+    # Permissions are normally created after migrate; a data migration needs them now.
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for role, names in ROLE_PERMISSIONS.items():
+        group, _created = Group.objects.get_or_create(name=role)
+        for name in names:
+            app_label, codename = name.split(".")
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:
+                group.permissions.add(permission)

@@ -1,0 +1,20 @@
+"""Test settings: only what tests need differs from rekisteri.settings."""
+
+import os
+import secrets
+
+# A fresh random key per run; tests never depend on its value.
+os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+
+from rekisteri.settings import *  # noqa: E402,F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+# Tests render templates without running collectstatic first.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+# Static files come from the finders in tests (no collectstatic run).
+STATIC_ROOT = None
+WHITENOISE_USE_FINDERS = True
