@@ -76,7 +76,15 @@ class ParticipantInline(admin.TabularInline):
 class PurchaseInline(admin.TabularInline):
     model = Purchase
     extra = 0
-    fields = ("description", "course", "amount", "purchased_on", "status", "cancelled_on", "reference")
+    fields = (
+        "description",
+        "course",
+        "amount",
+        "purchased_on",
+        "status",
+        "cancelled_on",
+        "reference",
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("course")
@@ -168,9 +176,7 @@ class CustomerAdmin(admin.ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
-        results, may_have_duplicates = super().get_search_results(
-            request, queryset, search_term
-        )
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         # Phones are stored in E.164: "040 123 4567" must find "+358401234567".
         try:
             phone = normalise_phone(search_term)
@@ -213,7 +219,15 @@ class CustomerAdmin(admin.ModelAdmin):
 
 @admin.register(Course)
 class CourseAdmin(admin.ModelAdmin):
-    list_display = ("name", "starts_at", "ends_at", "place", "participant_count", "capacity", "price")
+    list_display = (
+        "name",
+        "starts_at",
+        "ends_at",
+        "place",
+        "participant_count",
+        "capacity",
+        "price",
+    )
     list_filter = ("starts_at", "place")
     list_select_related = False
     search_fields = ("name", "place")

@@ -40,8 +40,6 @@ _ANYWHERE_STEMS = (
     "sairaud",
     "sairas",
     "sairaal",
-    "vamma",
-    "vammo",
     "astma",
     "diabet",
     "epilep",
@@ -118,9 +116,13 @@ _WHOLE_WORDS = (
     "ill",
 )
 
+# Stems that need a regular expression: "vamma" (injury) but not the town of Vammala.
+_ANYWHERE_PATTERNS = (r"vamm(?!ala)",)
+
 _PATTERN = re.compile(
     "|".join(
         [rf"\w*{re.escape(stem)}\w*" for stem in _ANYWHERE_STEMS]
+        + [rf"\w*{pattern}\w*" for pattern in _ANYWHERE_PATTERNS]
         + [rf"\b{re.escape(stem)}\w*" for stem in _WORD_START_STEMS]
         + [rf"\b{re.escape(word)}\b" for word in _WHOLE_WORDS]
     )
@@ -163,8 +165,6 @@ def check_no_health_data(text: str, *, confirmed: bool = False) -> None:
             code="health_data",
             params={"terms": ", ".join(f"“{term}”" for term in terms)},
         )
-
-
 
 
 def guard_free_text(

@@ -42,12 +42,16 @@ class Erasure(models.TextChoices):
 
 
 class Retention(models.TextChoices):
-    RELATIONSHIP = "relationship", _(
-        "while the customer relationship lasts, and until the customer has been inactive "
-        "for the retention period (3 years by default)"
+    RELATIONSHIP = (
+        "relationship",
+        _(
+            "while the customer relationship lasts, and until the customer has been inactive "
+            "for the retention period (3 years by default)"
+        ),
     )
-    BOOKKEEPING = "bookkeeping", _(
-        "6 years from the end of the year of the purchase (Accounting Act 1336/1997)"
+    BOOKKEEPING = (
+        "bookkeeping",
+        _("6 years from the end of the year of the purchase (Accounting Act 1336/1997)"),
     )
     NOT_PERSONAL = "not_personal", _("not personal data: kept as long as the studio needs it")
 

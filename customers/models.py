@@ -129,10 +129,14 @@ class Customer(HealthGuardedModel):
     def full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
 
+    def clean_fields(self, exclude: Any = None) -> None:
+        # People type "fi" and " 00100 "; the validators expect the normal form.
+        self.country = (self.country or "").strip().upper()
+        self.postal_code = (self.postal_code or "").strip()
+        super().clean_fields(exclude=exclude)
+
     def clean(self) -> None:
         super().clean()
-        self.country = (self.country or "").upper()
-        self.postal_code = (self.postal_code or "").strip()
         if (
             self.country == "FI"
             and self.postal_code
@@ -143,10 +147,13 @@ class Customer(HealthGuardedModel):
             )
 
     def record_activity(self, when: datetime) -> None:
-        """Move `last_activity_at` forward to `when` (never backwards), in one query."""
-        Customer.objects.filter(pk=self.pk, last_activity_at__lt=when).update(
-            last_activity_at=when
-        )
+        """Move `last_activity_at` forward to `when` (never backwards), in one query.
+
+        A future date (an enrolment made ahead of time) counts as activity now, so that
+        retention is never put off by a date that has not come.
+        """
+        when = min(when, timezone.now())
+        Customer.objects.filter(pk=self.pk, last_activity_at__lt=when).update(last_activity_at=when)
 
 
 class Course(models.Model):
@@ -201,6 +208,17 @@ class Course(models.Model):
         super().clean()
         if self.starts_at and self.ends_at and self.ends_at < self.starts_at:
             raise ValidationError({"ends_at": _("A course cannot end before it starts.")})
+        if self.pk and self.capacity:
+            taken = self.seats_taken()
+            if self.capacity < taken:
+                raise ValidationError(
+                    {
+                        "capacity": _(
+                            "%(taken)d people are enrolled; the capacity cannot be smaller."
+                        )
+                        % {"taken": taken}
+                    }
+                )
 
     def seats_taken(self, *, excluding: list[int] | None = None) -> int:
         """How many enrolments (not cancelled) the course has, leaving out `excluding`."""
@@ -231,9 +249,9 @@ class Enrollment(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.ENROLLED
     )
-    enrolled_at = models.DateTimeField(_("enrolled"), default=timezone.now)
+    enrolled_at = models.DateTimeField(_("time of enrolment"), default=timezone.now)
     cancelled_at = models.DateTimeField(
-        _("cancelled"),
+        _("time of cancellation"),
         null=True,
         blank=True,
         help_text=_("Filled in automatically when the status is set to cancelled."),
@@ -264,6 +282,10 @@ class Enrollment(models.Model):
     def __str__(self) -> str:
         return f"{self.customer} – {self.course}"
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self.customer.record_activity(self.cancelled_at or self.enrolled_at)
+
     def clean(self) -> None:
         super().clean()
         if self.status == self.Status.CANCELLED:
@@ -280,10 +302,6 @@ class Enrollment(models.Model):
                     code="course_full",
                     params={"course": course.name, "capacity": course.capacity},
                 )
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        super().save(*args, **kwargs)
-        self.customer.record_activity(self.cancelled_at or self.enrolled_at)
 
 
 class Purchase(models.Model):
@@ -350,7 +368,7 @@ class Purchase(models.Model):
                 name="customers_purchase_cancelled_on_iff_not_paid",
                 violation_error_message=_(
                     "A cancelled or refunded purchase needs a date of cancellation, "
-                    "and a paid one has none."
+                    "and a paid one must have none."
                 ),
             ),
             models.CheckConstraint(
@@ -434,6 +452,10 @@ class Interaction(HealthGuardedModel):
         when = timezone.localtime(self.occurred_at).strftime("%d.%m.%Y")
         return f"{self.get_kind_display()} {when}: {self.subject}".rstrip(": ")
 
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        self.customer.record_activity(self.occurred_at)
+
     def clean(self) -> None:
         super().clean()
         if self.kind != self.Kind.COMPLAINT and (self.resolution or self.resolved_at):
@@ -442,7 +464,3 @@ class Interaction(HealthGuardedModel):
             )
         if self.kind == self.Kind.COMPLAINT and self.resolution and self.resolved_at is None:
             self.resolved_at = timezone.now()
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        super().save(*args, **kwargs)
-        self.customer.record_activity(self.occurred_at)

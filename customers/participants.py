@@ -53,9 +53,7 @@ def printable_list(course: Course) -> dict[str, Any]:
 def _csv_safe(value: str) -> str:
     # A spreadsheet runs a cell starting with = + - @ as a formula; phone numbers in
     # E.164 ("+358…") are plain numbers and left as they are.
-    if value[:1] in ("=", "@", "\t", "\r") or (
-        value[:1] in ("+", "-") and not value[1:].isdigit()
-    ):
+    if value[:1] in ("=", "@", "\t", "\r") or (value[:1] in ("+", "-") and not value[1:].isdigit()):
         return "'" + value
     return value
 
@@ -69,7 +67,14 @@ def csv_response(course: Course) -> HttpResponse:
     response.write("\ufeff")
     writer = csv.writer(response, delimiter=";")
     writer.writerow(
-        [_("last name"), _("first name"), _("email"), _("phone"), _("status"), _("enrolled")]
+        [
+            _("last name"),
+            _("first name"),
+            _("email"),
+            _("phone"),
+            _("status"),
+            _("time of enrolment"),
+        ]
     )
     for e in active_enrollments(course):
         c = e.customer
