@@ -18,9 +18,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError:
+        # No manual close: Django marks the connection as failed, and at the end of the
+        # request closes it if it is unusable, so the next check reconnects.
         logger.warning("Health check: the database does not answer", exc_info=True)
-        # A broken connection must not stay in use: close it so the next check reconnects.
-        connection.close()
         return JsonResponse({"status": "unavailable", "database": False}, status=503)
     return JsonResponse({"status": "ok", "database": True})
 
