@@ -9,4 +9,7 @@ class ConsentConfig(AppConfig):
     verbose_name = _("Consent and data-subject rights")
 
     def ready(self) -> None:
-        from consent import personal_data  # noqa: F401  (fills the inventory)
+        from consent import (  # noqa: F401
+            audit,  # connects the login signals
+            personal_data,  # fills the inventory
+        )

@@ -3,6 +3,7 @@
 from typing import Any
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.forms import BaseInlineFormSet
@@ -12,7 +13,12 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
+from consent import erasure as consent_erasure
+from consent import rights as consent_rights
+from consent.audit import Action, AuditedAdmin, record
+from consent.models import RightsRequest
 from customers import participants
 from customers.fields import normalise_phone
 from customers.forms import HealthGuardedModelForm
@@ -143,7 +149,7 @@ class CustomerForm(HealthGuardedModelForm):
 
 
 @admin.register(Customer)
-class CustomerAdmin(admin.ModelAdmin):
+class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
     form = CustomerForm
     list_display = (
         "last_name",
@@ -155,10 +161,14 @@ class CustomerAdmin(admin.ModelAdmin):
         "last_activity_at",
     )
     list_display_links = ("last_name", "first_name")
-    list_filter = ("origin", ("enrollments__course", admin.RelatedOnlyFieldListFilter))
+    list_filter = (
+        "origin",
+        ("enrollments__course", admin.RelatedOnlyFieldListFilter),
+        ("restricted_at", admin.EmptyFieldListFilter),
+    )
     list_select_related = False
     search_fields = ("first_name", "last_name", "email", "phone")
-    readonly_fields = ("created_at", "last_activity_at")
+    readonly_fields = ("created_at", "last_activity_at", "restricted_at")
     fieldsets = (
         (None, {"fields": (("first_name", "last_name"), "origin")}),
         (
@@ -169,9 +179,21 @@ class CustomerAdmin(admin.ModelAdmin):
             _("Notes"),
             {"fields": ("notes", "confirm_not_health_data", ("created_at", "last_activity_at"))},
         ),
+        (
+            _("Restriction of processing"),
+            {
+                "fields": ("restricted_at",),
+                "description": _(
+                    "Shows since when the customer has had the processing of their data "
+                    "restricted (GDPR Art. 18); empty when it is not restricted. The owner "
+                    "lifts a restriction with the action on the customer list, and the "
+                    "customer is told first."
+                ),
+            },
+        ),
     )
     inlines = (CustomerEnrollmentInline, PurchaseInline, InteractionInline)
-    actions = ("erase_selected",)
+    actions = ("erase_selected", "lift_restriction")
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
@@ -192,20 +214,100 @@ class CustomerAdmin(admin.ModelAdmin):
         return False
 
     def has_erase_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("customers.delete_customer")
+        return request.user.has_perm("consent.erase_customer")
 
     @admin.action(description=_("Erase selected customers"), permissions=["erase"])
-    def erase_selected(self, request: HttpRequest, queryset: QuerySet) -> None:
-        self.message_user(
-            request,
-            _(
-                "Customers are not deleted directly: erasure must remove the person from "
-                "every table and keep what bookkeeping requires. Erasure through data "
-                "protection requests is not yet available in this version; nothing was "
-                "deleted."
-            ),
-            level=messages.ERROR,
-        )
+    def erase_selected(self, request: HttpRequest, queryset: QuerySet) -> HttpResponse | None:
+        """Show what erasure deletes and keeps for each customer; erase them on confirm."""
+        if not self.has_erase_permission(request):
+            raise PermissionDenied
+        customers = list(queryset.order_by("last_name", "first_name", "pk"))
+        if request.POST.get("post") == "yes":
+            erased = 0
+            totals: dict[str, int] = {}
+            for customer in customers:
+                try:
+                    counts = consent_erasure.erase_customer(customer, actor=request.user)
+                except (consent_rights.RightsError, ValidationError, Customer.DoesNotExist) as e:
+                    message = e.messages if isinstance(e, ValidationError) else [str(e)]
+                    self.message_user(request, " ".join(message), messages.ERROR)
+                    continue
+                erased += 1
+                for name, count in counts.items():
+                    totals[name] = totals.get(name, 0) + count
+            if erased:
+                summary = ", ".join(f"{name}: {count}" for name, count in totals.items() if count)
+                self.message_user(
+                    request,
+                    ngettext(
+                        "%(count)d customer was erased. %(summary)s",
+                        "%(count)d customers were erased. %(summary)s",
+                        erased,
+                    )
+                    % {"count": erased, "summary": summary},
+                    messages.SUCCESS,
+                )
+            return None
+        open_erasures = RightsRequest.objects.filter(
+            customer__in=customers,
+            request_type=RightsRequest.Type.ERASURE,
+            status__in=RightsRequest.OPEN_STATUSES,
+        ).select_related("customer")
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Erase the selected customers"),
+            "opts": self.opts,
+            "items": [
+                {"customer": c, "lines": consent_erasure.erasure_preview(c)} for c in customers
+            ],
+            "open_erasures": open_erasures,
+            "queryset": customers,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+            "media": self.media,
+        }
+        return TemplateResponse(request, "admin/consent/erase_customers.html", context)
+
+    def has_lift_restriction_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("consent.change_rightsrequest")
+
+    @admin.action(description=_("Lift restriction"), permissions=["lift_restriction"])
+    def lift_restriction(self, request: HttpRequest, queryset: QuerySet) -> None:
+        """Lift the restriction of each selected restricted customer; each is told first."""
+        if not self.has_lift_restriction_permission(request):
+            raise PermissionDenied
+        lifted, untold = 0, []
+        for customer in queryset.filter(restricted_at__isnull=False):
+            try:
+                consent_rights.lift_restriction(customer=customer, actor=request.user)
+            except (consent_rights.RightsError, ValidationError) as e:
+                message = e.messages if isinstance(e, ValidationError) else [str(e)]
+                self.message_user(request, " ".join(message), messages.ERROR)
+                continue
+            lifted += 1
+            if not customer.email:
+                untold.append(customer.full_name)
+        if lifted:
+            self.message_user(
+                request,
+                ngettext(
+                    "The restriction was lifted for %(count)d customer.",
+                    "The restriction was lifted for %(count)d customers.",
+                    lifted,
+                )
+                % {"count": lifted},
+                messages.SUCCESS,
+            )
+        if untold:
+            self.message_user(
+                request,
+                _("These customers have no email address and were not told: %(names)s.")
+                % {"names": ", ".join(untold)},
+                messages.WARNING,
+            )
+        if not lifted:
+            self.message_user(
+                request, _("None of the selected customers was restricted."), messages.WARNING
+            )
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         instances = formset.save(commit=False)
@@ -218,7 +320,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = (
         "name",
         "starts_at",
@@ -282,6 +384,7 @@ class CourseAdmin(admin.ModelAdmin):
         course = get_object_or_404(Course, pk=pk)
         if not self.has_export_permission(request):
             raise PermissionDenied
+        record(Action.EXPORT, user=request.user, obj=course, detail="participant list CSV")
         return participants.csv_response(course)
 
     def render_change_form(
@@ -292,7 +395,7 @@ class CourseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(admin.ModelAdmin):
+class PurchaseAdmin(AuditedAdmin, admin.ModelAdmin):
     list_display = (
         "purchased_on",
         "description",
@@ -326,7 +429,7 @@ class OpenComplaintFilter(admin.SimpleListFilter):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(admin.ModelAdmin):
+class InteractionAdmin(AuditedAdmin, admin.ModelAdmin):
     form = InteractionForm
     list_display = ("occurred_at", "customer", "kind", "direction", "subject", "complaint_state")
     list_filter = ("kind", "direction", OpenComplaintFilter, "occurred_at")

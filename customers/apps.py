@@ -14,3 +14,11 @@ class CustomersConfig(AppConfig):
         from customers.inventory import check_inventory
 
         checks.register(check_inventory, "personal_data")
+
+        from django.db.models.signals import post_migrate
+
+        from customers.roles import sync_roles_after_migrate
+
+        # For every app, after auth's own handler has created that app's permissions
+        # (auth connects first): the last call sees every permission.
+        post_migrate.connect(sync_roles_after_migrate, dispatch_uid="rekisteri-sync-roles")

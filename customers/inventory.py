@@ -29,6 +29,7 @@ class Category(models.TextChoices):
     COMMUNICATION = "communication", _("Feedback, complaints and customer-service messages")
     CONSENT = "consent", _("Marketing consents and objections")
     REQUEST = "request", _("Data protection requests")
+    DISCLOSURE = "disclosure", _("Disclosures to authorities or others")
     STAFF = "staff", _("The staff member who recorded it")
     TECHNICAL = "technical", _("Technical identifiers")
     NOT_PERSONAL = "not_personal", _("Not personal data")
@@ -52,6 +53,16 @@ class Retention(models.TextChoices):
     BOOKKEEPING = (
         "bookkeeping",
         _("6 years from the end of the year of the purchase (Accounting Act 1336/1997)"),
+    )
+    REQUESTS = (
+        "requests",
+        _("3 years from the answer, as proof that the request was handled (GDPR Art. 5(2))"),
+    )
+    LINKS = "links", _("until the link expires, at most a few days")
+    AUDIT = "audit", _("2 years, as evidence of who handled the data")
+    SUPPRESSION = (
+        "suppression",
+        _("for as long as the studio markets at all, so that an objection is never forgotten"),
     )
     NOT_PERSONAL = "not_personal", _("not personal data: kept as long as the studio needs it")
 
@@ -138,7 +149,7 @@ def categories_in_use() -> list[Category]:
         f.category
         for rule in personal_rules()
         for f in rule.fields.values()
-        if f.category not in (Category.TECHNICAL, Category.NOT_PERSONAL)
+        if f.category not in (Category.TECHNICAL, Category.NOT_PERSONAL, Category.STAFF)
     }
     return [c for c in Category if c in used]
 

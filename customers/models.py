@@ -87,6 +87,16 @@ class Customer(HealthGuardedModel):
         blank=True,
         help_text=_("Never write health information here."),
     )
+    restricted_at = models.DateTimeField(
+        _("processing restricted"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_(
+            "The customer asked to restrict processing (GDPR Art. 18): the data is only "
+            "stored; no marketing, no new enrolments, no disclosures."
+        ),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     last_activity_at = models.DateTimeField(
         _("last activity"), default=timezone.now, editable=False
@@ -293,6 +303,18 @@ class Enrollment(models.Model):
                 self.cancelled_at = max(timezone.now(), self.enrolled_at or timezone.now())
         else:
             self.cancelled_at = None
+        if (
+            self._state.adding
+            and self.customer_id is not None
+            and self.customer.restricted_at is not None
+        ):
+            raise ValidationError(
+                _(
+                    "Processing of this customer's data is restricted at their request; "
+                    "lift the restriction before enrolling them."
+                ),
+                code="restricted",
+            )
         if self.status != self.Status.CANCELLED and self.course_id is not None:
             course = self.course
             taken = course.seats_taken(excluding=[self.pk] if self.pk else None)

@@ -24,6 +24,7 @@ register(
         "country": FieldRule(C.CONTACT, E.DELETE),
         "origin": FieldRule(C.RELATIONSHIP, E.DELETE),
         "notes": FieldRule(C.RELATIONSHIP, E.DELETE, free_text=True),
+        "restricted_at": FieldRule(C.RELATIONSHIP, E.DELETE),
         "created_at": FieldRule(C.RELATIONSHIP, E.DELETE),
         "last_activity_at": FieldRule(C.RELATIONSHIP, E.DELETE),
     },

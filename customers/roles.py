@@ -21,6 +21,27 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
             for action in _CRUD
         ),
         "customers.export_participants",
+        *(
+            f"consent.{action}_{model}"
+            for model in (
+                "rightsrequest",
+                "linktoken",
+                "outboxemail",
+                "ratelimithit",
+                "suppression",
+                "consentevent",
+                "recipient",
+                "recipienttask",
+                "studiosettings",
+                "noticeversion",
+                "disclosure",
+                "breach",
+            )
+            for action in _CRUD
+        ),
+        "consent.view_auditentry",
+        "consent.erase_customer",
+        "consent.release_report",
         *(f"auth.{action}_{model}" for model in ("user", "group") for action in _CRUD),
         "admin.view_logentry",
     ],
@@ -47,9 +68,17 @@ def sync_roles(apps, schema_editor=None) -> None:  # noqa: ANN001 (migration sig
         app_config.models_module = True
         create_permissions(app_config, apps=apps, verbosity=0)
         app_config.models_module = None
+    _assign(apps.get_model("auth", "Group"), apps.get_model("auth", "Permission"))
 
-    Group = apps.get_model("auth", "Group")
-    Permission = apps.get_model("auth", "Permission")
+
+def sync_roles_after_migrate(sender: object, **kwargs: object) -> None:
+    """post_migrate: keep the roles whole after every migrate and every test flush."""
+    from django.contrib.auth.models import Group, Permission
+
+    _assign(Group, Permission)
+
+
+def _assign(Group, Permission) -> None:  # noqa: ANN001, N803 (model classes)
     for role, names in ROLE_PERMISSIONS.items():
         group, _created = Group.objects.get_or_create(name=role)
         for name in names:

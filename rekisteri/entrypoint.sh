@@ -25,6 +25,7 @@ esac
 #   client address through X-Forwarded-* headers.
 # --access-logfile/--error-logfile -: logs go to stdout/stderr, where the container runtime
 #   collects them; nothing is written inside the container.
+# --logger-class: the access log with the tokens of emailed links redacted.
 # --no-control-socket: the runtime control socket would be created under $HOME; the
 #   orchestrator, not gunicornc, manages this process.
 exec gunicorn rekisteri.wsgi:application \
@@ -36,4 +37,5 @@ exec gunicorn rekisteri.wsgi:application \
     --access-logfile - \
     --error-logfile - \
     --no-control-socket \
+    --logger-class rekisteri.logging.GunicornLogger \
     "$@"

@@ -152,9 +152,20 @@ LOGIN_URL = "admin:login"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_tokens": {"()": "rekisteri.logging.RedactTokensFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
 
 # Phone numbers typed without a country code are read as numbers of this country.
 PHONE_REGION = env.str("PHONE_REGION", default="FI")
+
+# Data-subject rights (see README.md, "Configuration").
+RIGHTS_LINK_HOURS = env.int("RIGHTS_LINK_HOURS", default=4)
+RIGHTS_REPORT_LINK_DAYS = env.int("RIGHTS_REPORT_LINK_DAYS", default=7)
+RIGHTS_SESSION_MINUTES = env.int("RIGHTS_SESSION_MINUTES", default=30)
+RIGHTS_AUTO_RELEASE_REPORT = env.bool("RIGHTS_AUTO_RELEASE_REPORT", default=False)
+RIGHTS_LIMIT_PER_EMAIL = env.int("RIGHTS_LIMIT_PER_EMAIL", default=5)
+RIGHTS_LIMIT_PER_IP = env.int("RIGHTS_LIMIT_PER_IP", default=30)

@@ -18,3 +18,12 @@ STORAGES = {
 # Static files come from the finders in tests (no collectstatic run).
 STATIC_ROOT = None
 WHITENOISE_USE_FINDERS = True
+
+# A file, not shared-cache memory, for the SQLite test database: concurrent tests then meet
+# the same locking (WAL, busy timeout, IMMEDIATE transactions) as production.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    import tempfile
+
+    DATABASES["default"]["TEST"] = {  # noqa: F405
+        "NAME": os.path.join(tempfile.gettempdir(), f"rekisteri-test-{os.getpid()}.sqlite3")
+    }

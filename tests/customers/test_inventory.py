@@ -68,7 +68,27 @@ def test_the_inventory_knows_how_to_reach_the_person_from_every_personal_table()
     for model in (Enrollment, Purchase, Interaction):
         assert rule_for(model).person == "customer"
     assert not rule_for(Course).is_personal
-    assert {r.model for r in personal_rules()} == {Customer, Enrollment, Purchase, Interaction}
+    from consent.models import (
+        AuditEntry,
+        ConsentEvent,
+        Disclosure,
+        LinkToken,
+        OutboxEmail,
+        RightsRequest,
+    )
+
+    assert {r.model for r in personal_rules()} == {
+        Customer,
+        Enrollment,
+        Purchase,
+        Interaction,
+        RightsRequest,
+        LinkToken,
+        OutboxEmail,
+        ConsentEvent,
+        Disclosure,
+        AuditEntry,
+    }
 
 
 def test_free_text_fields_are_the_guarded_ones():

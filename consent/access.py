@@ -1,0 +1,169 @@
+"""The access report (GDPR Art. 15, R13) and the portable copy (Art. 20, R14).
+
+Built from the personal-data inventory: every row of every table linked to the person,
+every classified field, so that a new table cannot be forgotten.
+"""
+
+import csv
+import io
+import re
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db import models
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+
+from customers.inventory import Category, ModelRule, categories_in_use, personal_rules
+from customers.models import Customer
+
+# Fields left out of the person's copy: technical identifiers and links mean nothing to them,
+# and who among the staff recorded a row is the staff member's data, not the customer's.
+_LEFT_OUT = {Category.STAFF, Category.TECHNICAL}
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2})?([+-]\d{2}:\d{2}|Z)?)?$")
+
+
+def rows_about(customer: Customer, rule: ModelRule) -> models.QuerySet:
+    """Every row of `rule.model` that is about `customer`."""
+    manager = rule.model._default_manager
+    if rule.person == "":
+        return manager.filter(pk=customer.pk)
+    return manager.filter(**{rule.person: customer})
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat(timespec="seconds")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, models.Model):
+        return str(value)
+    return value
+
+
+def _value(obj: models.Model, field: models.Field) -> Any:
+    if field.choices:
+        return str(getattr(obj, f"get_{field.name}_display")())
+    if field.is_relation:
+        return _plain(getattr(obj, field.name))
+    return _plain(getattr(obj, field.attname))
+
+
+def _report_fields(rule: ModelRule) -> list[models.Field]:
+    person_link = rule.person.split("__")[0] if rule.person else None
+    return [
+        rule.model._meta.get_field(name)
+        for name, field_rule in rule.fields.items()
+        if field_rule.category not in _LEFT_OUT and name != person_link
+    ]
+
+
+def information() -> dict[str, Any]:
+    """What Art. 15(1) asks to be told besides the data itself."""
+    from consent.models import Recipient
+
+    return {
+        "purposes": [
+            _("Managing the customer relationship and course participation"),
+            _("Customer communication and customer service"),
+            _("Bookkeeping of purchases, as the Accounting Act requires"),
+            _("Direct marketing, only with consent or as the law allows, never after an objection"),
+        ],
+        "categories": [str(c.label) for c in categories_in_use()],
+        "recipients": [
+            {"name": r.name, "purpose": r.purpose, "country": r.country, "safeguard": r.safeguard}
+            for r in Recipient.objects.all()
+        ],
+        "retention": sorted({str(rule.retention.label) for rule in personal_rules()}),
+        "rights": [
+            _("to see your data and get a copy of it"),
+            _("to have wrong data corrected"),
+            _("to have your data erased"),
+            _("to restrict the processing of your data"),
+            _("to object to direct marketing at any time"),
+            _("to get your data in a machine-readable form"),
+        ],
+        "complaint": _(
+            "You may complain to the Data Protection Ombudsman (tietosuoja.fi), "
+            "PO Box 800, 00531 Helsinki, Finland."
+        ),
+        "automated_decisions": _("No automated decisions or profiling are made."),
+    }
+
+
+def build_access_report(customer: Customer) -> dict[str, Any]:
+    """Everything the register holds about `customer`, with the Art. 15 information."""
+    sections = []
+    for rule in personal_rules():
+        fields = _report_fields(rule)
+        rows = [
+            {f.name: _value(obj, f) for f in fields}
+            for obj in rows_about(customer, rule).order_by("pk")
+        ]
+        sections.append(
+            {
+                "table": rule.model._meta.label_lower,
+                "title": str(rule.model._meta.verbose_name_plural).capitalize(),
+                "fields": [
+                    {"name": f.name, "label": str(f.verbose_name).capitalize()} for f in fields
+                ],
+                "rows": rows,
+                "retention": str(rule.retention.label),
+            }
+        )
+    return {
+        "generated_at": _plain(timezone.now()),
+        "person": {"name": customer.full_name, "email": customer.email},
+        "source": str(customer.get_origin_display()),
+        "sections": sections,
+        "information": information(),
+    }
+
+
+def _readable(value: Any) -> Any:
+    """Dates and times as people read them (the report itself keeps ISO 8601)."""
+    if isinstance(value, str) and _ISO_DATE.match(value):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+        if len(value) == 10:
+            return formats.date_format(parsed.date(), "SHORT_DATE_FORMAT")
+        return formats.date_format(timezone.localtime(parsed), "SHORT_DATETIME_FORMAT")
+    return value
+
+
+def readable_sections(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's non-empty sections with each row as (label, value) pairs, for a page."""
+    return [
+        {
+            "title": section["title"],
+            "retention": section["retention"],
+            "rows": [
+                [(f["label"], _readable(row[f["name"]])) for f in section["fields"]]
+                for row in section["rows"]
+            ],
+        }
+        for section in report["sections"]
+        if section["rows"]
+    ]
+
+
+def report_as_csv(report: dict[str, Any]) -> str:
+    """The report in one CSV: a row per field of every row (table, row, field, value)."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([_("table"), _("row"), _("field"), _("value")])
+    for section in report["sections"]:
+        labels = {f["name"]: f["label"] for f in section["fields"]}
+        for number, row in enumerate(section["rows"], start=1):
+            for name, value in row.items():
+                writer.writerow(
+                    [section["title"], number, labels[name], "" if value is None else value]
+                )
+    return out.getvalue()

@@ -1,0 +1,117 @@
+"""Sending email without losing it: every message is stored first, sent after the
+transaction commits, and a failed send stays in the outbox to be retried."""
+
+import logging
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from consent.models import OutboxEmail, RightsRequest
+from customers.models import Customer
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 20
+# A sender that claimed a message and died is presumed gone after this long.
+CLAIM_TIMEOUT = timedelta(minutes=5)
+
+
+def site_link(path: str) -> str:
+    """An absolute link for an email, built from SITE_URL (never from a request's Host)."""
+    return settings.SITE_URL + path
+
+
+def queue_email(
+    *,
+    to: str,
+    template: str,
+    context: dict[str, Any],
+    language: str,
+    customer: Customer | None = None,
+    request: RightsRequest | None = None,
+    headers: dict[str, str] | None = None,
+    delete_after_sending: bool = False,
+) -> OutboxEmail:
+    """Store the message `emails/<template>` and send it once the transaction commits."""
+    with translation.override(language):
+        subject = render_to_string(f"emails/{template}.subject.txt", context).strip()
+        text = render_to_string(f"emails/{template}.txt", context)
+        html = render_to_string(
+            "emails/base.html", {"subject": subject, "body": text, "language": language}
+        )
+    email = OutboxEmail.objects.create(
+        to=to,
+        subject=" ".join(subject.split()),
+        body_text=text,
+        body_html=html,
+        headers=headers or {},
+        customer=customer,
+        request=request,
+        delete_after_sending=delete_after_sending,
+    )
+    transaction.on_commit(lambda: deliver(email.pk))
+    return email
+
+
+def _claim(pk: int) -> bool:
+    now = timezone.now()
+    return (
+        OutboxEmail.objects.filter(pk=pk, sent_at__isnull=True)
+        .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
+        .update(claimed_at=now, attempts=F("attempts") + 1)
+        == 1
+    )
+
+
+def deliver(pk: int) -> bool:
+    """Try to send one stored message; True when it went out. Never raises."""
+    try:
+        if not _claim(pk):
+            return False
+        email = OutboxEmail.objects.get(pk=pk)
+        message = EmailMultiAlternatives(
+            subject=email.subject,
+            body=email.body_text,
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[email.to],
+            headers=email.headers,
+        )
+        if email.body_html:
+            message.attach_alternative(email.body_html, "text/html")
+        message.send()
+    except Exception as error:  # noqa: BLE001 - any failure leaves the message queued
+        logger.warning("Sending email %s failed: %s", pk, error)
+        OutboxEmail.objects.filter(pk=pk).update(
+            claimed_at=None, last_error=str(error)[:500] or error.__class__.__name__
+        )
+        return False
+    if email.delete_after_sending:
+        OutboxEmail.objects.filter(pk=pk).delete()
+    else:
+        OutboxEmail.objects.filter(pk=pk).update(sent_at=timezone.now(), last_error="")
+    return True
+
+
+def pending() -> "list[int]":
+    return list(
+        OutboxEmail.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+        .order_by("created_at")
+        .values_list("pk", flat=True)
+    )
+
+
+def send_pending() -> tuple[int, int]:
+    """Retry every unsent message; returns (sent, still failing)."""
+    sent = failed = 0
+    for pk in pending():
+        if deliver(pk):
+            sent += 1
+        else:
+            failed += 1
+    return sent, failed
