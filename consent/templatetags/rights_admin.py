@@ -1,0 +1,81 @@
+"""Template helpers for the owner's side of data-subject rights in the admin."""
+
+from datetime import date
+from typing import Any
+
+from django import template
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from consent.models import RightsRequest
+
+register = template.Library()
+
+
+def deadline_html(request: RightsRequest, today: date | None = None) -> SafeString | str:
+    """How much time an open request has left: overdue ones in red, soon-due ones in bold."""
+    if not request.is_open:
+        return "—"
+    days = request.days_left(today)
+    if days < 0:
+        text = ngettext("overdue by %(days)d day", "overdue by %(days)d days", -days) % {
+            "days": -days
+        }
+        return format_html('<strong class="overdue open-complaint">{}</strong>', text)
+    if days == 0:
+        return format_html('<strong class="due-today open-complaint">{}</strong>', _("due today"))
+    text = ngettext("due in %(days)d day", "due in %(days)d days", days) % {"days": days}
+    if days <= 7:
+        return format_html('<strong class="due-soon">{}</strong>', text)
+    return text
+
+
+@register.filter
+def deadline(request: RightsRequest) -> SafeString | str:
+    return deadline_html(request)
+
+
+@register.filter
+def report_value(value: Any) -> str:
+    """A value of the access report as a person reads it."""
+    if value is None or value == "":
+        return "—"
+    if value is True:
+        return _("yes")
+    if value is False:
+        return _("no")
+    if isinstance(value, str) and len(value) in (10, 25) and value[4:5] == "-":
+        # The report's dates and times are ISO 8601; show them the Finnish way.
+        try:
+            moment = parse_datetime(value) if len(value) == 25 else None
+            day = parse_date(value) if len(value) == 10 else None
+        except ValueError:
+            return value
+        if moment is not None:
+            return timezone.localtime(moment).strftime("%d.%m.%Y %H:%M")
+        if day is not None:
+            return day.strftime("%d.%m.%Y")
+    return str(value)
+
+
+@register.inclusion_tag("admin/consent/due_panel.html", takes_context=True)
+def rights_due_panel(context: template.Context) -> dict[str, Any]:
+    """The open requests that are overdue or due within a week, for the admin index."""
+    from consent.rights import due_soon
+
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.has_perm("consent.view_rightsrequest"):
+        return {"show": False}
+    today = timezone.localdate()
+    due = list(due_soon())
+    return {
+        "show": True,
+        "requests": due,
+        "overdue": sum(1 for r in due if r.days_left(today) < 0),
+        "today": today,
+    }
