@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from consent.models import ConsentEvent, Suppression
+from consent.notice import current_notice
 from consent.suppression import suppress
 from customers.models import Customer
 
@@ -19,6 +20,7 @@ OBJECTION_WORDING = _(
 def record_objection(*, customer: Customer, source: ConsentEvent.Source, actor: Any = None) -> None:
     """An objection stops every purpose on every channel at once (Art. 21(2)-(3), P13)."""
     with transaction.atomic():
+        version = current_notice().number
         for purpose in ConsentEvent.Purpose:
             for channel in ConsentEvent.Channel:
                 ConsentEvent.objects.create(
@@ -28,6 +30,7 @@ def record_objection(*, customer: Customer, source: ConsentEvent.Source, actor: 
                     action=ConsentEvent.Action.OBJECTED,
                     source=source,
                     wording=str(OBJECTION_WORDING),
+                    notice_version=version,
                     recorded_by=actor if getattr(actor, "pk", None) else None,
                 )
         suppress(email=customer.email, phone=customer.phone, reason=Suppression.Reason.OBJECTION)

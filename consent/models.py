@@ -260,6 +260,12 @@ class ConsentEvent(models.Model):
     action = models.CharField(_("action"), max_length=20, choices=Action.choices)
     source = models.CharField(_("source"), max_length=20, choices=Source.choices)
     wording = models.TextField(_("wording shown"), blank=True)
+    notice_version = models.PositiveIntegerField(
+        _("privacy notice version"),
+        null=True,
+        blank=True,
+        help_text=_("The version of the privacy notice in force when this was recorded."),
+    )
     at = models.DateTimeField(_("time"), default=timezone.now)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -111,6 +111,7 @@ register(
         "action": FieldRule(C.CONSENT, E.DELETE),
         "source": FieldRule(C.CONSENT, E.DELETE),
         "wording": FieldRule(C.CONSENT, E.DELETE),
+        "notice_version": FieldRule(C.CONSENT, E.DELETE),
         "at": FieldRule(C.CONSENT, E.DELETE),
         "recorded_by": FieldRule(C.STAFF, E.DELETE),
     },

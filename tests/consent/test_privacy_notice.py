@@ -187,3 +187,20 @@ def test_the_record_of_processing_is_the_owners(client, owner, staff, studio):
     client.force_login(staff)
     assert client.get("/admin/consent/studiosettings/record-of-processing/").status_code == 403
     assert client.get(f"/admin/consent/studiosettings/{studio.pk}/change/").status_code == 403
+
+
+def test_a_consent_records_the_notice_version_in_force_which_stays_readable(
+    client, studio, customer
+):
+    from consent.consents import record_objection
+    from consent.models import ConsentEvent
+
+    first = notice.publish_notice()
+    record_objection(customer=customer, source=ConsentEvent.Source.OWN_PAGE)
+    event = ConsentEvent.objects.filter(customer=customer).first()
+    assert event.notice_version == first.number
+    studio.controller_name = "Toinen Nimi Oy"
+    studio.save()
+    assert notice.publish_notice().number == first.number + 1
+    page = client.get(f"/privacy/?version={event.notice_version}").content.decode()
+    assert "Studio Esimerkki Oy" in page and "Toinen Nimi Oy" not in page
