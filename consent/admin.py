@@ -23,17 +23,18 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import formats, timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from consent import access, audit, erasure, notice, outbox, rights
+from consent import access, audit, consents, erasure, marketing, notice, outbox, rights
 from consent.models import (
     AuditEntry,
     Breach,
     ConsentEvent,
     Disclosure,
+    Newsletter,
     NoticeVersion,
     OutboxEmail,
     Recipient,
@@ -43,6 +44,7 @@ from consent.models import (
     Suppression,
 )
 from consent.templatetags.rights_admin import deadline_html
+from customers.models import Customer
 
 Type, Status, Channel = RightsRequest.Type, RightsRequest.Status, RightsRequest.Channel
 
@@ -930,11 +932,143 @@ class BreachAdmin(admin.ModelAdmin):
 
 @admin.register(ConsentEvent)
 class ConsentEventAdmin(ReadOnlyAdmin):
-    list_display = ("at", "customer", "purpose", "channel", "action", "source")
+    """The ledger: append-only; the owner adds to it through "Record a consent"."""
+
+    list_display = ("at", "customer", "purpose", "channel", "action", "source", "notice_version")
     list_filter = ("purpose", "channel", "action", "source")
     list_select_related = ("customer",)
     search_fields = ("customer__first_name", "customer__last_name", "customer__email")
     date_hierarchy = "at"
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "record/<int:customer_pk>/",
+                self.admin_site.admin_view(self.record_view),
+                name="consent_consentevent_record",
+            ),
+            *super().get_urls(),
+        ]
+
+    def record_view(self, request: HttpRequest, customer_pk: int) -> HttpResponse:
+        """A consent or withdrawal given on paper, by phone or in person."""
+        if not request.user.has_perm("consent.add_consentevent"):
+            raise PermissionDenied
+        customer = get_object_or_404(Customer, pk=customer_pk)
+        form = RecordConsentForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            with transaction.atomic():
+                for channel in data["channels"]:
+                    consents.record_consent(
+                        customer=customer,
+                        purpose=data["purpose"],
+                        channel=channel,
+                        action=data["action"],
+                        source=ConsentEvent.Source.ADMIN,
+                        wording=data["wording"],
+                        actor=request.user,
+                    )
+            self.message_user(request, _("The change was recorded in the ledger."))
+            return redirect(reverse("admin:customers_customer_change", args=[customer.pk]))
+        return TemplateResponse(
+            request,
+            "admin/consent/record_consent.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Record a consent or withdrawal"),
+                "opts": self.model._meta,
+                "customer": customer,
+                "form": form,
+                "permissions": consents.permissions_of(customer),
+            },
+            status=400 if request.method == "POST" else 200,
+        )
+
+
+class RecordConsentForm(forms.Form):
+    purpose = forms.ChoiceField(label=_("purpose"), choices=ConsentEvent.Purpose.choices)
+    channels = forms.MultipleChoiceField(
+        label=_("channels"),
+        choices=ConsentEvent.Channel.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    action = forms.ChoiceField(
+        label=_("action"),
+        choices=[
+            (ConsentEvent.Action.GIVEN, ConsentEvent.Action.GIVEN.label),
+            (ConsentEvent.Action.WITHDRAWN, ConsentEvent.Action.WITHDRAWN.label),
+        ],
+        widget=forms.RadioSelect,
+    )
+    wording = forms.CharField(
+        label=_("what the customer agreed to or said, and how"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("E.g. 'Ticked the newsletter box on the paper enrolment form, 3.2.2026.'"),
+    )
+
+
+class ConsentEventInline(admin.TabularInline):
+    """The customer's consent ledger on their page: read-only, newest first."""
+
+    model = ConsentEvent
+    extra = 0
+    fields = ("at", "purpose", "channel", "action", "source", "notice_version", "recorded_by")
+    readonly_fields = fields
+    ordering = ("-at", "-pk")
+    verbose_name_plural = _("consent ledger")
+    classes = ("collapse",)
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("recorded_by")
+
+
+def marketing_permissions_html(customer: Customer, *, can_record: bool) -> str:
+    """The current permission per purpose and channel with its basis, for the customer page."""
+    if customer.pk is None:
+        return "–"
+    rows = format_html_join(
+        "",
+        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+        (
+            (
+                purpose.label,
+                channel.label,
+                _("allowed") if p.allowed else _("not allowed"),
+                p.label,
+            )
+            for purpose, channel, p in consents.permissions_of(customer)
+        ),
+    )
+    link = (
+        format_html(
+            '<p><a class="button" href="{}">{}</a></p>',
+            reverse("admin:consent_consentevent_record", args=[customer.pk]),
+            _("Record a consent or withdrawal"),
+        )
+        if can_record
+        else ""
+    )
+    return format_html(
+        '<table class="marketing-permissions"><thead><tr><th>{}</th><th>{}</th><th>{}</th>'
+        "<th>{}</th></tr></thead><tbody>{}</tbody></table>{}",
+        _("purpose"),
+        _("channel"),
+        _("permission"),
+        _("basis or reason"),
+        rows,
+        link,
+    )
 
 
 @admin.register(Suppression)
@@ -971,3 +1105,132 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_select_related = ("user", "customer")
     search_fields = ("username", "customer__first_name", "customer__last_name", "customer__email")
     date_hierarchy = "at"
+
+
+class NewsletterForm(forms.ModelForm):
+    class Meta:
+        model = Newsletter
+        fields = ("purpose", "subject", "body")
+
+
+@admin.register(Newsletter)
+class NewsletterAdmin(admin.ModelAdmin):
+    """Write a newsletter, see who may receive it, send it in batches with progress."""
+
+    form = NewsletterForm
+    list_display = ("subject", "purpose", "created_at", "recipients", "progress")
+    list_select_related = False
+    change_form_template = "admin/consent/newsletter/change_form.html"
+    change_list_template = "admin/consent/newsletter/change_list.html"
+    BATCH = 50
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A sent newsletter is a record of what was sent: it is not edited afterwards.
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("sent"))
+    def progress(self, newsletter: Newsletter) -> str:
+        p = marketing.newsletter_progress(newsletter)
+        return f"{p['sent']} / {p['total']}"
+
+    def save_model(self, request: HttpRequest, obj: Newsletter, form: Any, change: bool) -> None:
+        obj.created_by = request.user
+        super().save_model(request, obj, form, change)
+        count = marketing.send_newsletter(newsletter=obj, actor=request.user)
+        self.message_user(
+            request,
+            ngettext(
+                "The newsletter was queued for %(count)d recipient.",
+                "The newsletter was queued for %(count)d recipients.",
+                count,
+            )
+            % {"count": count},
+        )
+
+    def response_add(self, request: HttpRequest, obj: Newsletter, *args: Any) -> HttpResponse:
+        return redirect(reverse("admin:consent_newsletter_change", args=[obj.pk]))
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "audience/",
+                self.admin_site.admin_view(self.audience_view),
+                name="consent_newsletter_audience",
+            ),
+            path(
+                "audience.csv",
+                self.admin_site.admin_view(self.audience_csv_view),
+                name="consent_newsletter_audience_csv",
+            ),
+            path(
+                "<int:pk>/send-batch/",
+                self.admin_site.admin_view(self.send_batch_view),
+                name="consent_newsletter_send_batch",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _choice(self, request: HttpRequest) -> tuple[str, str]:
+        purpose = request.GET.get("purpose", ConsentEvent.Purpose.NEWSLETTER)
+        channel = request.GET.get("channel", ConsentEvent.Channel.EMAIL)
+        if purpose not in ConsentEvent.Purpose.values or channel not in ConsentEvent.Channel.values:
+            raise PermissionDenied  # not a choice the page offers
+        return purpose, channel
+
+    def audience_view(self, request: HttpRequest) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        purpose, channel = self._choice(request)
+        found = marketing.audience(purpose=purpose, channel=channel)
+        return TemplateResponse(
+            request,
+            "admin/consent/newsletter/audience.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Who may be contacted"),
+                "opts": self.model._meta,
+                "purposes": ConsentEvent.Purpose.choices,
+                "channels": ConsentEvent.Channel.choices,
+                "purpose": purpose,
+                "channel": channel,
+                "count": len(found.customers),
+                "bases": [(consents.BASIS_LABELS[k], n) for k, n in found.bases.most_common()],
+                "refusals": [
+                    (consents.REFUSAL_LABELS[k], n) for k, n in found.refusals.most_common()
+                ],
+                "can_export": request.user.has_perm("consent.add_newsletter"),
+            },
+        )
+
+    def audience_csv_view(self, request: HttpRequest) -> HttpResponse:
+        if not request.user.has_perm("consent.add_newsletter"):
+            raise PermissionDenied
+        purpose, channel = self._choice(request)
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="audience-{purpose}-{channel}.csv"'
+        response.write("\ufeff")
+        response.write(marketing.audience_csv(purpose=purpose, channel=channel, actor=request.user))
+        return response
+
+    def send_batch_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        if request.method != "POST" or not request.user.has_perm("consent.add_newsletter"):
+            raise PermissionDenied
+        newsletter = get_object_or_404(Newsletter, pk=pk)
+        sent, not_sent = outbox.send_pending(newsletter=newsletter, limit=self.BATCH)
+        self.message_user(
+            request,
+            _("Batch sent: %(sent)d sent, %(failed)d not sent.")
+            % {"sent": sent, "failed": not_sent},
+        )
+        return redirect(reverse("admin:consent_newsletter_change", args=[pk]))
+
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        obj = context.get("original")
+        if obj is not None:
+            context["progress"] = marketing.newsletter_progress(obj)
+        return super().render_change_form(request, context, *args, **kwargs)

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from consent.consents import SUBSCRIBE_WORDING
 from consent.models import RightsRequest
 from customers.models import Customer
 
@@ -85,3 +86,25 @@ class EmailChangeForm(forms.Form):
                 _("This address cannot be used. Please contact the studio.")
             )
         return email
+
+
+class SubscribeForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Your email address"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
+    name = forms.CharField(
+        label=_("Your name (optional)"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    # Never pre-ticked: the person ticks it themselves (GDPR Art. 4(11), Planet49).
+    consent = forms.BooleanField(label=SUBSCRIBE_WORDING, required=True)
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )

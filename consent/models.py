@@ -179,6 +179,17 @@ class OutboxEmail(models.Model):
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
     # An email to a person already erased: deleted as soon as it has been delivered.
     delete_after_sending = models.BooleanField(_("delete once sent"), default=False)
+    # A marketing message: its purpose is checked again just before sending, so that an
+    # unsubscribe or objection made after queueing still stops it.
+    marketing_purpose = models.CharField(_("marketing purpose"), max_length=20, blank=True)
+    newsletter = models.ForeignKey(
+        "Newsletter",
+        verbose_name=_("newsletter"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="emails",
+    )
 
     class Meta:
         verbose_name = _("email")
@@ -275,6 +286,9 @@ class ConsentEvent(models.Model):
         blank=True,
         related_name="+",
     )
+    # Evidence for a consent given on the web, minimised: the network, not the device.
+    ip_network = models.CharField(_("network (IP address shortened)"), max_length=50, blank=True)
+    user_agent = models.CharField(_("browser"), max_length=200, blank=True)
 
     class Meta:
         verbose_name = _("consent event")
@@ -638,3 +652,38 @@ class AuditEntry(models.Model):
         if self.pk is not None:
             raise ValueError("Audit entries are append-only.")
         super().save(*args, **kwargs)
+
+
+class Newsletter(models.Model):
+    """A marketing email sent from the app to the audience that may receive it."""
+
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(
+        _("text"),
+        help_text=_("Plain text. Each message gets its own unsubscribe link at the end."),
+    )
+    purpose = models.CharField(
+        _("purpose"),
+        max_length=20,
+        choices=ConsentEvent.Purpose.choices,
+        default=ConsentEvent.Purpose.NEWSLETTER,
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+    recipients = models.PositiveIntegerField(_("recipients"), default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("newsletter")
+        verbose_name_plural = _("newsletters")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -37,8 +37,12 @@ def queue_email(
     request: RightsRequest | None = None,
     headers: dict[str, str] | None = None,
     delete_after_sending: bool = False,
+    marketing_purpose: str = "",
+    newsletter: Any = None,
+    send_now: bool = True,
 ) -> OutboxEmail:
-    """Store the message `emails/<template>` and send it once the transaction commits."""
+    """Store the message `emails/<template>` and send it once the transaction commits
+    (`send_now=False`: a batch sender or `send_outbox` sends it later)."""
     with translation.override(language):
         subject = render_to_string(f"emails/{template}.subject.txt", context).strip()
         text = render_to_string(f"emails/{template}.txt", context)
@@ -54,9 +58,23 @@ def queue_email(
         customer=customer,
         request=request,
         delete_after_sending=delete_after_sending,
+        marketing_purpose=marketing_purpose,
+        newsletter=newsletter,
     )
-    transaction.on_commit(lambda: deliver(email.pk))
+    if send_now:
+        transaction.on_commit(lambda: deliver(email.pk))
     return email
+
+
+def _still_allowed(email: OutboxEmail) -> bool:
+    """A marketing message goes only if its person may still be contacted right now."""
+    if not email.marketing_purpose:
+        return True
+    if email.customer is None:
+        return False
+    from consent.consents import permission
+
+    return permission(email.customer, email.marketing_purpose, "email").allowed
 
 
 def _claim(pk: int) -> bool:
@@ -74,7 +92,11 @@ def deliver(pk: int) -> bool:
     try:
         if not _claim(pk):
             return False
-        email = OutboxEmail.objects.get(pk=pk)
+        email = OutboxEmail.objects.select_related("customer").get(pk=pk)
+        if not _still_allowed(email):
+            # Unsubscribed, objected or erased since it was queued: never sent.
+            OutboxEmail.objects.filter(pk=pk).delete()
+            return False
         message = EmailMultiAlternatives(
             subject=email.subject,
             body=email.body_text,
@@ -98,18 +120,18 @@ def deliver(pk: int) -> bool:
     return True
 
 
-def pending() -> "list[int]":
-    return list(
-        OutboxEmail.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
-        .order_by("created_at")
-        .values_list("pk", flat=True)
-    )
+def pending(*, newsletter: Any = None, limit: int | None = None) -> "list[int]":
+    emails = OutboxEmail.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+    if newsletter is not None:
+        emails = emails.filter(newsletter=newsletter)
+    pks = emails.order_by("created_at", "pk").values_list("pk", flat=True)
+    return list(pks[:limit] if limit else pks)
 
 
-def send_pending() -> tuple[int, int]:
-    """Retry every unsent message; returns (sent, still failing)."""
+def send_pending(*, newsletter: Any = None, limit: int | None = None) -> tuple[int, int]:
+    """Send (or retry) unsent messages, all or a batch; returns (sent, not sent)."""
     sent = failed = 0
-    for pk in pending():
+    for pk in pending(newsletter=newsletter, limit=limit):
         if deliver(pk):
             sent += 1
         else:

@@ -8,6 +8,7 @@ from consent.models import (
     ConsentEvent,
     Disclosure,
     LinkToken,
+    Newsletter,
     NoticeVersion,
     OutboxEmail,
     RateLimitHit,
@@ -95,6 +96,8 @@ register(
         "claimed_at": FieldRule(C.TECHNICAL, E.DELETE),
         "last_error": FieldRule(C.TECHNICAL, E.DELETE),
         "delete_after_sending": FieldRule(C.TECHNICAL, E.DELETE),
+        "marketing_purpose": FieldRule(C.TECHNICAL, E.DELETE),
+        "newsletter": FieldRule(C.TECHNICAL, E.DELETE),
     },
 )
 
@@ -112,6 +115,8 @@ register(
         "source": FieldRule(C.CONSENT, E.DELETE),
         "wording": FieldRule(C.CONSENT, E.DELETE),
         "notice_version": FieldRule(C.CONSENT, E.DELETE),
+        "ip_network": FieldRule(C.CONSENT, E.DELETE),
+        "user_agent": FieldRule(C.CONSENT, E.DELETE),
         "at": FieldRule(C.CONSENT, E.DELETE),
         "recorded_by": FieldRule(C.STAFF, E.DELETE),
     },
@@ -261,4 +266,13 @@ register(
         "object_id": FieldRule(C.TECHNICAL, E.BLANK),
         "detail": FieldRule(C.TECHNICAL, E.BLANK),
     },
+)
+
+register(
+    Newsletter,
+    person=None,
+    rows=E.KEEP,
+    retention=Retention.NOT_PERSONAL,
+    fields=_not_personal("id", "subject", "body", "purpose", "created_at", "recipients")
+    | {"created_by": FieldRule(C.STAFF, E.KEEP)},
 )

@@ -15,4 +15,8 @@ urlpatterns = [
     path("rights/confirm-email/<str:token>/", views.confirm_email, name="confirm_email"),
     path("rights/my-data/", views.my_data, name="my_data"),
     path("rights/my-data/download.<str:fmt>", views.download, name="download"),
+    path("marketing/subscribe/", views.subscribe, name="subscribe"),
+    path("marketing/subscribe/sent/", views.subscribe_sent, name="subscribe_sent"),
+    path("marketing/confirm/<str:token>/", views.confirm_subscription, name="confirm_subscription"),
+    path("marketing/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -10,18 +10,25 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from consent import notice, ratelimit, rights
+from consent import marketing, notice, ratelimit, rights
 from consent.access import build_access_report, readable_sections, report_as_csv
-from consent.consents import has_objected
+from consent.consents import has_objected, permissions_of, record_consent
 from consent.erasure import SESSION_KEY, bookkeeping_until
-from consent.forms import ContactDetailsForm, EmailChangeForm, RightsRequestForm
-from consent.models import LinkToken, NoticeVersion, RightsRequest
+from consent.forms import (
+    ContactDetailsForm,
+    EmailChangeForm,
+    RightsRequestForm,
+    SubscribeForm,
+)
+from consent.models import ConsentEvent, LinkToken, NoticeVersion, RightsRequest
 from consent.notice import current_notice
 from consent.tokens import TokenError, TokenProblem, peek_token, use_token
 from customers.models import Customer
@@ -216,6 +223,7 @@ def _my_data_page(
             "contact_form": contact_form or ContactDetailsForm(instance=customer),
             "email_form": email_form or EmailChangeForm(customer=customer),
             "objected": has_objected(customer),
+            "permissions": permissions_of(customer),
             "kept_until": bookkeeping_until(customer),
             "open_requests": customer.rights_requests.filter(
                 status__in=RightsRequest.OPEN_STATUSES
@@ -262,6 +270,25 @@ def my_data(request: HttpRequest) -> HttpResponse:
             customer=customer, request_type=RightsRequest.Type.OBJECTION, language=language
         )
         messages.success(request, _("Done: your data is no longer used for any direct marketing."))
+    elif action in ("give", "withdraw"):
+        purpose, channel = request.POST.get("purpose", ""), request.POST.get("channel", "")
+        if purpose not in ConsentEvent.Purpose.values or channel not in ConsentEvent.Channel.values:
+            return render(request, "consent/bad_request.html", status=400)
+        record_consent(
+            customer=customer,
+            purpose=purpose,
+            channel=channel,
+            action=ConsentEvent.Action.GIVEN if action == "give" else ConsentEvent.Action.WITHDRAWN,
+            source=ConsentEvent.Source.OWN_PAGE,
+            wording=_("Changed on the customer's own page: %(purpose)s, %(channel)s.")
+            % {
+                "purpose": ConsentEvent.Purpose(purpose).label,
+                "channel": ConsentEvent.Channel(channel).label,
+            },
+            ip=_client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        )
+        messages.success(request, _("Your choice was saved."))
     elif action in ("erasure", "restriction"):
         rights.start_request(customer=customer, request_type=action, language=language)
         messages.success(
@@ -326,3 +353,87 @@ def privacy_notice(request: HttpRequest) -> HttpResponse:
             "versions": versions.only("number", "published_at"),
         },
     )
+
+
+@require_http_methods(["GET", "POST"])
+def subscribe(request: HttpRequest) -> HttpResponse:
+    """Newsletter sign-up, double opt-in (R9): nothing counts until the emailed link."""
+    form = SubscribeForm(request.POST or None)
+    if request.method == "POST":
+        if not form.is_valid():
+            return render(request, "consent/subscribe.html", {"form": form}, status=400)
+        data = form.cleaned_data
+        if data["website"]:
+            return redirect("consent:subscribe_sent")
+        allowed = ratelimit.hit(
+            "subscribe-ip",
+            _client_ip(request),
+            limit=settings.RIGHTS_LIMIT_PER_IP,
+            window=timedelta(hours=1),
+        ) and ratelimit.hit(
+            "subscribe-email",
+            data["email"].lower(),
+            limit=settings.RIGHTS_LIMIT_PER_EMAIL,
+            window=timedelta(hours=1),
+        )
+        if not allowed:
+            return render(request, "consent/rate_limited.html", status=429)
+        with transaction.atomic():
+            marketing.request_subscription(
+                email=data["email"],
+                name=data["name"],
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+            )
+        return redirect("consent:subscribe_sent")
+    return render(request, "consent/subscribe.html", {"form": form})
+
+
+@require_GET
+def subscribe_sent(request: HttpRequest) -> HttpResponse:
+    return render(request, "consent/subscribe_sent.html", {"hours": marketing.SUBSCRIBE_LINK_HOURS})
+
+
+@_private
+@require_http_methods(["GET", "POST"])
+def confirm_subscription(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        marketing.read_subscription_token(token)
+    except marketing.LinkError as error:
+        problem = TokenProblem.EXPIRED if str(error) == "expired" else TokenProblem.INVALID
+        return _token_problem(request, problem)
+    if request.method == "GET":
+        return render(
+            request,
+            "consent/confirm_link.html",
+            {
+                "title": _("Confirm your subscription"),
+                "text": _("Press the button to start receiving the studio's newsletter."),
+                "button": _("Confirm the subscription"),
+            },
+        )
+    marketing.confirm_subscription(
+        token=token,
+        ip=_client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+    )
+    return render(request, "consent/subscribed.html")
+
+
+@_private
+@csrf_exempt  # RFC 8058: mail clients POST here with no cookie and no CSRF token
+@require_http_methods(["GET", "POST"])
+def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    """One click: a GET shows a button and changes nothing; the POST withdraws, with no
+    login or cookie, and answers without a redirect (R8)."""
+    try:
+        customer, purpose, channel = marketing.read_unsubscribe_token(token)
+    except marketing.LinkError:
+        return _token_problem(request, TokenProblem.INVALID)
+    context = {
+        "purpose": ConsentEvent.Purpose(purpose).label,
+        "channel": ConsentEvent.Channel(channel).label,
+    }
+    if request.method == "GET":
+        return render(request, "consent/unsubscribe.html", context)
+    _customer, changed = marketing.unsubscribe(token=token)
+    return render(request, "consent/unsubscribed.html", {**context, "changed": changed})

@@ -36,6 +36,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
                 "noticeversion",
                 "disclosure",
                 "breach",
+                "newsletter",
             )
             for action in _CRUD
         ),

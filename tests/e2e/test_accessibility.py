@@ -15,7 +15,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 
-from consent import rights
+from consent import marketing, rights
 from tests.conftest import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -189,7 +189,30 @@ def test_the_public_pages_pass_axe_at_a_phone_width(open_page, customer_with_his
     assert navigation.value.status == 400
     problems += _problems(page, language, "my data with errors")
 
+    page.goto("/privacy/")
+    problems += _problems(page, language, "privacy notice")
+
+    page.goto("/marketing/subscribe/")
+    problems += _problems(page, language, "newsletter sign-up")
+    with page.expect_navigation() as navigation:
+        _send_button(page).click()
+    assert navigation.value.status == 400
+    problems += _problems(page, language, "newsletter sign-up with errors")
+
+    page.goto("/marketing/subscribe/sent/")
+    problems += _problems(page, language, "sign-up sent")
+
+    page.goto(_site_path(marketing.unsubscribe_link(customer, "newsletter", "email")))
+    problems += _problems(page, language, "unsubscribe")
+    _send_button(page).click()
+    page.wait_for_selector("h1")
+    problems += _problems(page, language, "unsubscribed")
+
     assert not problems, "\n\n".join(problems)
+
+
+def _site_path(link: str) -> str:
+    return "/" + link.split("/", 3)[3]
 
 
 @pytest.mark.parametrize("language", ["fi", "en"])

@@ -1,0 +1,266 @@
+"""Direct marketing by construction (R5-R10): the ledger, Finnish rules, double opt-in,
+one-click unsubscribe, the audience and the newsletter."""
+
+import re
+from decimal import Decimal
+
+import pytest
+from django.core import mail
+from django.test import Client
+
+from consent import marketing
+from consent.consents import permission, record_consent, record_objection
+from consent.models import ConsentEvent, Newsletter, OutboxEmail
+from consent.notice import current_notice
+from customers.models import Customer, Interaction, Purchase
+
+pytestmark = pytest.mark.django_db
+P, Ch, A, S = ConsentEvent.Purpose, ConsentEvent.Channel, ConsentEvent.Action, ConsentEvent.Source
+
+
+def _buyer(customer):
+    Purchase.objects.create(customer=customer, description="Kurssi", amount=Decimal("90"))
+    return customer
+
+
+def test_email_marketing_needs_consent_or_the_existing_customer_basis(customer):
+    assert permission(customer, P.NEWSLETTER, Ch.EMAIL).refusal == "no_consent"
+    _buyer(customer)
+    verdict = permission(customer, P.NEWSLETTER, Ch.EMAIL)
+    assert verdict.allowed and verdict.basis == "existing_customer"
+    record_consent(
+        customer=customer,
+        purpose=P.NEWSLETTER,
+        channel=Ch.EMAIL,
+        action=A.GIVEN,
+        source=S.ADMIN,
+        wording="Paperilomake",
+    )
+    assert permission(customer, P.NEWSLETTER, Ch.EMAIL).basis == "consent"
+
+
+def test_post_and_phone_are_allowed_until_the_person_opts_out(customer):
+    assert permission(customer, P.NEWSLETTER, Ch.PHONE).basis == "until_opt_out"
+    assert permission(customer, P.NEWSLETTER, Ch.POST).basis == "until_opt_out"
+    record_consent(
+        customer=customer,
+        purpose=P.NEWSLETTER,
+        channel=Ch.POST,
+        action=A.WITHDRAWN,
+        source=S.ADMIN,
+        wording="Kielsi puhelimessa",
+    )
+    assert permission(customer, P.NEWSLETTER, Ch.POST).refusal == "withdrawn"
+    assert permission(customer, P.NEWSLETTER, Ch.PHONE).allowed
+
+
+def test_research_needs_consent_even_from_a_customer(customer):
+    _buyer(customer)
+    assert not permission(customer, P.RESEARCH, Ch.EMAIL).allowed
+
+
+def test_an_objection_removes_the_person_from_every_audience_at_once(customer):
+    _buyer(customer)
+    record_consent(
+        customer=customer,
+        purpose=P.RESEARCH,
+        channel=Ch.EMAIL,
+        action=A.GIVEN,
+        source=S.ADMIN,
+        wording="x",
+    )
+    record_objection(customer=customer, source=S.OWN_PAGE)
+    for purpose in P:
+        for channel in Ch:
+            found = marketing.audience(purpose=purpose, channel=channel)
+            assert customer not in found.customers
+            assert found.refusals["objected"] == 1
+
+
+def test_restricted_and_suppressed_people_are_in_no_audience(customer):
+    from consent.models import Suppression
+    from consent.suppression import suppress
+
+    _buyer(customer)
+    other = _buyer(Customer.objects.create(first_name="B", last_name="C", email="b@example.fi"))
+    Customer.objects.filter(pk=customer.pk).update(restricted_at="2026-01-01T00:00:00Z")
+    suppress(email=other.email, reason=Suppression.Reason.ERASURE)
+    found = marketing.audience(purpose=P.NEWSLETTER, channel=Ch.EMAIL)
+    assert found.customers == []
+    assert found.refusals == {"restricted": 1, "suppressed": 1}
+
+
+def _link(body: str, kind: str) -> str:
+    return "/" + re.search(rf"https?://[^/\s]+/(marketing/{kind}/[^\s]+/)", body).group(1)
+
+
+def test_double_opt_in(client, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/marketing/subscribe/",
+            {"email": "Uusi.Tilaaja@Example.fi", "name": "Uusi Tilaaja", "consent": "on"},
+        )
+    assert response.status_code == 302
+    # Unconfirmed: nobody in the register, nobody in the audience.
+    assert not Customer.objects.exists()
+    path = _link(mail.outbox[-1].body, "confirm")
+    assert client.get(path).status_code == 200 and not Customer.objects.exists()
+    assert (
+        client.post(path, REMOTE_ADDR="203.0.113.77", HTTP_USER_AGENT="Testiselain").status_code
+        == 200
+    )
+    customer = Customer.objects.get()
+    assert (customer.email, customer.origin) == ("uusi.tilaaja@example.fi", "web_registration")
+    event = ConsentEvent.objects.get()
+    assert event.action == "given" and event.source == "web_form"
+    assert "uutiskirje" in event.wording.lower() or "newsletter" in event.wording.lower()
+    assert event.notice_version == current_notice().number
+    assert event.ip_network == "203.0.113.0/24"
+    assert customer in marketing.audience(purpose=P.NEWSLETTER, channel=Ch.EMAIL).customers
+
+
+def test_nothing_is_pre_ticked_and_an_unticked_box_is_refused(client):
+    page = client.get("/marketing/subscribe/").content.decode()
+    assert "checked" not in page
+    response = client.post("/marketing/subscribe/", {"email": "a@example.fi"})
+    assert response.status_code == 400
+    assert not mail.outbox
+
+
+def test_a_forged_subscription_link_gets_a_clear_page(client):
+    assert client.get("/marketing/confirm/forged/").status_code == 404
+
+
+def test_the_newsletter_reaches_the_audience_with_rfc8058_headers_and_its_own_links(
+    smtp_server, owner, customer, django_capture_on_commit_callbacks
+):
+    _buyer(customer)
+    subscriber = Customer.objects.create(first_name="T", last_name="Tilaaja", email="t@example.fi")
+    record_consent(
+        customer=subscriber,
+        purpose=P.NEWSLETTER,
+        channel=Ch.EMAIL,
+        action=A.GIVEN,
+        source=S.WEB_FORM,
+        wording="x",
+    )
+    Customer.objects.create(first_name="Ei", last_name="Lupaa", email="ei@example.fi")
+    newsletter = Newsletter.objects.create(subject="Syksyn kurssit", body="Tervetuloa!")
+    assert marketing.send_newsletter(newsletter=newsletter, actor=owner) == 2
+    marketing_outbox = OutboxEmail.objects.filter(newsletter=newsletter)
+    assert marketing_outbox.count() == 2
+    from consent.outbox import send_pending
+
+    assert send_pending(newsletter=newsletter) == (2, 0)
+    messages = smtp_server.wait_for(2)
+    assert sorted(m["To"] for m in messages) == ["aino.esimerkki@example.fi", "t@example.fi"]
+    links = set()
+    for message in messages:
+        link = re.search(r"<(.+)>", message["List-Unsubscribe"]).group(1)
+        assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+        assert link in smtp_server.text(message)
+        links.add(link)
+    assert len(links) == 2
+    assert (
+        Interaction.objects.filter(
+            kind="email", direction="outgoing", subject="Syksyn kurssit"
+        ).count()
+        == 2
+    )
+    # One-click unsubscribe: a POST with no cookie and no CSRF token, answered without redirect.
+    path = "/" + links.pop().split("/", 3)[3]
+    response = Client(enforce_csrf_checks=True).post(path)
+    assert response.status_code == 200
+    withdrawn = ConsentEvent.objects.get(action="withdrawn")
+    assert withdrawn.source == "unsubscribe"
+    assert (
+        withdrawn.customer
+        not in marketing.audience(purpose=P.NEWSLETTER, channel=Ch.EMAIL).customers
+    )
+
+
+def test_the_unsubscribe_get_changes_nothing_and_offers_the_own_data_page(client, customer):
+    _buyer(customer)
+    path = "/" + marketing.unsubscribe_link(customer, P.NEWSLETTER, Ch.EMAIL).split("/", 3)[3]
+    page = client.get(path)
+    assert page.status_code == 200 and "/rights/" in page.content.decode()
+    assert not ConsentEvent.objects.exists()
+    assert client.get(path[:-3] + "xx/").status_code == 404
+
+
+def test_someone_who_unsubscribed_after_queueing_is_not_sent_to(owner, customer):
+    _buyer(customer)
+    newsletter = Newsletter.objects.create(subject="S", body="B")
+    marketing.send_newsletter(newsletter=newsletter, actor=owner)
+    marketing.unsubscribe(token=marketing.unsubscribe_token(customer, P.NEWSLETTER, Ch.EMAIL))
+    from consent.outbox import send_pending
+
+    assert send_pending(newsletter=newsletter) == (0, 1)
+    assert not mail.outbox
+    assert not OutboxEmail.objects.filter(newsletter=newsletter).exists()
+
+
+def test_the_owner_sees_the_audience_and_why_others_are_left_out(client, owner, customer):
+    _buyer(customer)
+    Customer.objects.create(first_name="Ei", last_name="Lupaa", email="ei@example.fi")
+    client.force_login(owner)
+    page = client.get(
+        "/admin/consent/newsletter/audience/",
+        {"purpose": "newsletter", "channel": "email"},
+        HTTP_ACCEPT_LANGUAGE="en",
+    ).content.decode()
+    assert "1 customer may be contacted" in page
+    assert "no consent: 1" in page
+    csv_text = client.get(
+        "/admin/consent/newsletter/audience.csv", {"purpose": "newsletter", "channel": "email"}
+    ).content.decode("utf-8-sig")
+    assert customer.email in csv_text and "/marketing/unsubscribe/" in csv_text
+    assert "ei@example.fi" not in csv_text
+
+
+def test_the_owner_writes_and_sends_a_newsletter_in_the_admin(
+    client, owner, customer, django_capture_on_commit_callbacks
+):
+    _buyer(customer)
+    client.force_login(owner)
+    response = client.post(
+        "/admin/consent/newsletter/add/",
+        {"purpose": "newsletter", "subject": "Kevät", "body": "Uudet kurssit"},
+    )
+    newsletter = Newsletter.objects.get()
+    assert response.status_code == 302 and newsletter.recipients == 1
+    response = client.post(f"/admin/consent/newsletter/{newsletter.pk}/send-batch/", follow=True)
+    assert [m.to for m in mail.outbox] == [[customer.email]]
+    assert "1 / 1" in client.get("/admin/consent/newsletter/").content.decode()
+
+
+def test_staff_cannot_send_newsletters_or_export_the_audience(client, staff):
+    client.force_login(staff)
+    assert client.get("/admin/consent/newsletter/add/").status_code == 403
+    assert client.get("/admin/consent/newsletter/audience.csv").status_code == 403
+
+
+def test_the_customer_switches_a_channel_on_their_own_page(
+    client, customer, django_capture_on_commit_callbacks
+):
+    from consent import rights
+
+    with django_capture_on_commit_callbacks(execute=True):
+        rights.submit_request(email=customer.email, request_type="access", language="fi")
+    path = "/" + re.search(
+        r"https?://[^/\s]+/(rights/verify/[^/\s]+/)", mail.outbox[-1].body
+    ).group(1)
+    client.post(path)
+    client.post("/rights/my-data/", {"action": "give", "purpose": "newsletter", "channel": "sms"})
+    assert permission(customer, P.NEWSLETTER, Ch.SMS).basis == "consent"
+    client.post(
+        "/rights/my-data/", {"action": "withdraw", "purpose": "newsletter", "channel": "sms"}
+    )
+    assert permission(customer, P.NEWSLETTER, Ch.SMS).refusal == "withdrawn"
+    assert (
+        client.post(
+            "/rights/my-data/", {"action": "give", "purpose": "x", "channel": "sms"}
+        ).status_code
+        == 400
+    )
+    assert ConsentEvent.objects.filter(source="own_page").count() == 2
