@@ -58,6 +58,9 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_interaction",
         "customers.add_interaction",
         "customers.change_interaction",
+        # A consent given on paper or in person at the desk; the ledger stays append-only.
+        "consent.view_consentevent",
+        "consent.add_consentevent",
     ],
 }
 

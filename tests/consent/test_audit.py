@@ -27,7 +27,7 @@ def test_changing_a_customer_names_the_fields_not_their_values(client, owner, cu
             "confirm_not_health_data": "False",
             **{
                 f"{p}-{k}": v
-                for p in ("enrollments", "purchases", "interactions")
+                for p in ("enrollments", "purchases", "interactions", "consent_events")
                 for k, v in (("TOTAL_FORMS", "0"), ("INITIAL_FORMS", "0"))
             },
         }

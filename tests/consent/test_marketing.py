@@ -264,3 +264,39 @@ def test_the_customer_switches_a_channel_on_their_own_page(
         == 400
     )
     assert ConsentEvent.objects.filter(source="own_page").count() == 2
+
+
+def test_the_customer_page_shows_each_permission_with_its_basis_and_the_ledger(
+    client, owner, customer
+):
+    _buyer(customer)
+    record_objection(customer=customer, source=S.OWN_PAGE)
+    client.force_login(owner)
+    page = client.get(f"/admin/customers/customer/{customer.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
+    body = page.content.decode()
+    assert "objected to direct marketing" in body
+    assert "Consent ledger" in body or "consent ledger" in body
+
+
+def test_staff_record_a_paper_consent_into_the_ledger(client, staff, customer):
+    client.force_login(staff)
+    url = f"/admin/consent/consentevent/record/{customer.pk}/"
+    assert (
+        client.post(
+            url, {"purpose": "newsletter", "channels": ["email"], "action": "given"}
+        ).status_code
+        == 400
+    )
+    response = client.post(
+        url,
+        {
+            "purpose": "newsletter",
+            "channels": ["email", "sms"],
+            "action": "given",
+            "wording": "Rastitti uutiskirjeen paperilomakkeella 3.2.2026.",
+        },
+    )
+    assert response.status_code == 302
+    events = ConsentEvent.objects.filter(customer=customer, source="admin", recorded_by=staff)
+    assert sorted(events.values_list("channel", flat=True)) == ["email", "sms"]
+    assert permission(customer, P.NEWSLETTER, Ch.SMS).basis == "consent"
