@@ -17,9 +17,10 @@ from django.utils.translation import ngettext
 
 from consent import erasure as consent_erasure
 from consent import rights as consent_rights
+from consent.admin import ConsentEventInline, marketing_permissions_html
 from consent.audit import Action, AuditedAdmin, record
 from consent.models import RightsRequest
-from customers import participants
+from customers import admin_import, participants
 from customers.fields import normalise_phone
 from customers.forms import HealthGuardedModelForm
 from customers.models import Course, Customer, Enrollment, Interaction, Purchase
@@ -168,7 +169,7 @@ class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
     )
     list_select_related = False
     search_fields = ("first_name", "last_name", "email", "phone")
-    readonly_fields = ("created_at", "last_activity_at", "restricted_at")
+    readonly_fields = ("created_at", "last_activity_at", "restricted_at", "marketing_permissions")
     fieldsets = (
         (None, {"fields": (("first_name", "last_name"), "origin")}),
         (
@@ -191,9 +192,24 @@ class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
                 ),
             },
         ),
+        (
+            _("Direct marketing"),
+            {
+                "fields": ("marketing_permissions",),
+                "description": _(
+                    "Derived from the consent ledger below; never edited by hand. An "
+                    "objection stops every channel at once."
+                ),
+            },
+        ),
     )
-    inlines = (CustomerEnrollmentInline, PurchaseInline, InteractionInline)
+    inlines = (CustomerEnrollmentInline, PurchaseInline, InteractionInline, ConsentEventInline)
     actions = ("erase_selected", "lift_restriction")
+
+    @admin.display(description=_("permissions"))
+    def marketing_permissions(self, customer: Customer) -> str:
+        # Owner and staff may both record a consent given on paper or in person.
+        return marketing_permissions_html(customer, can_record=True)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
@@ -207,6 +223,9 @@ class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
         if phone:
             results |= queryset.filter(phone=phone)
         return results, may_have_duplicates
+
+    def get_urls(self) -> list[URLPattern]:
+        return admin_import.urls(self) + super().get_urls()
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A plain delete would bypass the erasure rules (what is kept for bookkeeping,

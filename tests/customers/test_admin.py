@@ -66,7 +66,7 @@ def _customer_form(**overrides):
         "notes": "",
         "confirm_not_health_data": "False",
     }
-    for prefix in ("enrollments", "purchases", "interactions"):
+    for prefix in ("enrollments", "purchases", "interactions", "consent_events"):
         data.update(
             {
                 f"{prefix}-TOTAL_FORMS": "0",
