@@ -4,9 +4,10 @@ import hashlib
 import hmac
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from consent.models import Suppression
-from customers.fields import normalise_email
+from customers.fields import normalise_email, normalise_phone
 
 
 def _key() -> bytes:
@@ -24,7 +25,11 @@ def _values(email: str = "", phone: str = "") -> list[str]:
     if email:
         values.append("email:" + normalise_email(email))
     if phone:
-        values.append("phone:" + phone.strip())
+        try:
+            phone = normalise_phone(phone)
+        except ValidationError:
+            phone = phone.strip()
+        values.append("phone:" + phone)
     return values
 
 

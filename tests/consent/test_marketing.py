@@ -300,3 +300,37 @@ def test_staff_record_a_paper_consent_into_the_ledger(client, staff, customer):
     events = ConsentEvent.objects.filter(customer=customer, source="admin", recorded_by=staff)
     assert sorted(events.values_list("channel", flat=True)) == ["email", "sms"]
     assert permission(customer, P.NEWSLETTER, Ch.SMS).basis == "consent"
+
+
+def test_a_later_import_does_not_bring_marketing_back_to_someone_who_objected(owner):
+    from consent.suppression import is_suppressed
+    from customers.importing import import_bookings, read_bookings
+
+    customer = _buyer(
+        Customer.objects.create(
+            first_name="Aino",
+            last_name="Virtanen",
+            email="aino.virtanen@example.fi",
+            phone="+358401111111",
+        )
+    )
+    record_objection(customer=customer, source=S.OWN_PAGE)
+    csv_bytes = (
+        "Nimi;Sähköposti;Puhelin;Palvelu;Päivämäärä;Aika;Tila\n"
+        "Aino Virtanen;aino.virtanen@example.fi;040 111 1111;Yin-jooga;3.3.2026;18:00;Varattu\n"
+    ).encode()
+    import_bookings(read_bookings(csv_bytes), actor=owner, is_suppressed=is_suppressed)
+    assert customer.enrollments.count() == 1  # the booking is imported...
+    for purpose in P:
+        for channel in Ch:  # ...and marketing stays off everywhere
+            assert customer not in marketing.audience(purpose=purpose, channel=channel).customers
+    assert ConsentEvent.objects.filter(action="given").count() == 0
+
+
+def test_the_suppression_list_knows_a_phone_however_it_is_typed():
+    from consent.models import Suppression
+    from consent.suppression import is_suppressed, suppress
+
+    suppress(phone="+358401234567", reason=Suppression.Reason.OBJECTION)
+    assert is_suppressed(phone="040 123 4567")
+    assert not is_suppressed(phone="040 765 4321")
