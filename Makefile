@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 HOST_PORT ?= 127.0.0.1:8000
 PYTEST_ARGS ?=
 
-.PHONY: run test install lint messages clean
+.PHONY: run test install lint check messages clean
 
 # The virtualenv, with the pinned runtime and dev dependencies from pyproject.toml.
 $(VENV)/.installed: pyproject.toml
@@ -49,6 +49,18 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The static checks CI runs before the tests; any finding fails. The migration and deploy
+# checks use production settings: DEBUG off, a throwaway random SECRET_KEY, a real host name
+# and an in-memory database (nothing is written).
+PROD_ENV := env DJANGO_SETTINGS_MODULE=rekisteri.settings DEBUG=false \
+	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	ALLOWED_HOSTS=rekisteri.example.fi DATABASE_URL=sqlite:///:memory:
+check: lint
+	$(VENV)/bin/bandit -c pyproject.toml -q -r rekisteri customers consent --severity-level high
+	$(PROD_ENV) $(PY) manage.py makemigrations --check --dry-run
+	$(PROD_ENV) $(PY) manage.py check --deploy --fail-level WARNING
+	$(VENV)/bin/hadolint Dockerfile
 
 # Refreshes locale/*/django.po from the code and compiles them (needs GNU gettext).
 messages: install

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "csp",
     "customers",
     "consent",
 ]
@@ -63,14 +64,19 @@ MIDDLEWARE = [
     # First, so that the container's health check needs neither a known Host nor HTTPS.
     "rekisteri.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Before whitenoise, so that the static files get the policy too.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "rekisteri.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, so that its process_exception sees a view's database error first.
+    "rekisteri.unavailable.DatabaseUnavailableMiddleware",
 ]
 
 ROOT_URLCONF = "rekisteri.urls"
@@ -169,3 +175,90 @@ RIGHTS_SESSION_MINUTES = env.int("RIGHTS_SESSION_MINUTES", default=30)
 RIGHTS_AUTO_RELEASE_REPORT = env.bool("RIGHTS_AUTO_RELEASE_REPORT", default=False)
 RIGHTS_LIMIT_PER_EMAIL = env.int("RIGHTS_LIMIT_PER_EMAIL", default=5)
 RIGHTS_LIMIT_PER_IP = env.int("RIGHTS_LIMIT_PER_IP", default=30)
+
+# Security: HTTPS, cookies, headers, sessions and limits on input (see README.md, "Security").
+# With DEBUG on (a local `make run` on http://127.0.0.1:8000) the cookies are plain and
+# nothing redirects to HTTPS; with DEBUG off every setting below is the production one, and
+# `manage.py check --deploy --fail-level WARNING` passes (CI runs it).
+SECURE_COOKIES = not DEBUG
+
+# HTTPS. The redirect is on by default; SECURE_SSL_REDIRECT=false is for a plain-HTTP run
+# with DEBUG off on one's own machine. /healthz is answered before the redirect
+# (rekisteri.middleware.HealthCheckMiddleware), so the container's health check works on
+# plain HTTP from 127.0.0.1.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+# Behind a TLS-terminating proxy Django sees plain HTTP; it may believe the proxy's
+# X-Forwarded-Proto header only if the proxy sets it and removes it from what clients send
+# (otherwise anyone could claim "https"). Hence only when TRUSTED_PROXY says so.
+if env.bool("TRUSTED_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# HSTS: browsers use only HTTPS for a year after a visit (sent on HTTPS responses only).
+# includeSubDomains is on: on the app's own host name (rekisteri.studio.fi) it covers only
+# names under it. Turn it off (HSTS_INCLUDE_SUBDOMAINS=false) if the app is served on the
+# studio's bare domain and some other subdomain of it still has no HTTPS.
+# preload is off: asking browsers to preload HTTPS is a decision about the studio's whole
+# domain (it is hard to undo), to be taken by the domain's owner, not by this app.
+SECURE_HSTS_SECONDS = 0 if DEBUG else env.int("HSTS_SECONDS", default=365 * 24 * 3600)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("HSTS_PRELOAD", default=False)
+SILENCED_SYSTEM_CHECKS = []
+if not SECURE_HSTS_PRELOAD:
+    # security.W021 "SECURE_HSTS_PRELOAD is not True": off on purpose, see above.
+    SILENCED_SYSTEM_CHECKS.append("security.W021")
+
+# Cookies: Secure, HttpOnly where JavaScript needs no access, SameSite=Lax, and with the
+# __Host- prefix, which makes browsers refuse the cookie unless it is Secure, for Path=/
+# and has no Domain (so no other host or plain-HTTP page can set or overwrite it).
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
+SESSION_COOKIE_HTTPONLY = LANGUAGE_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = CSRF_COOKIE_SAMESITE = LANGUAGE_COOKIE_SAMESITE = "Lax"
+COOKIE_PREFIX = "__Host-" if SECURE_COOKIES else ""
+SESSION_COOKIE_NAME = f"{COOKIE_PREFIX}sessionid"
+CSRF_COOKIE_NAME = f"{COOKIE_PREFIX}csrftoken"
+LANGUAGE_COOKIE_NAME = f"{COOKIE_PREFIX}language"
+CSRF_FAILURE_VIEW = "rekisteri.views.csrf_failure"
+
+# Sessions end after SESSION_IDLE_MINUTES without a request (every request renews the
+# cookie) and, however active, SESSION_MAX_HOURS after they began
+# (rekisteri.middleware.SessionLifetimeMiddleware).
+SESSION_IDLE_MINUTES = env.int("SESSION_IDLE_MINUTES", default=30)
+SESSION_COOKIE_AGE = SESSION_IDLE_MINUTES * 60
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=12)
+
+# Headers.
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+# The pages behind emailed links set a stricter "strict-origin" themselves (consent/views.py).
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp 4) on every response, the admin included: scripts,
+# styles and images from this site only (the admin's JavaScript is all in files; no page
+# has inline scripts, styles or event handlers), no plugins, no <base>, no framing, forms
+# posting to this site only; images may also be data: URLs (small inline images, harmless
+# without scripts).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+    },
+}
+
+# Bad input: a request body over 1 MB (files aside) or with more than 5000 fields is
+# refused with 400 before any view sees it. Not Django's default 1000 fields: the admin's
+# inline formsets post 9 to 15 fields a row, so a customer with a few years of courses,
+# purchases and feedback, or a course with 100 participants, would pass 1000
+# (tests/test_security_settings.py saves such pages).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default=5000)
+DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=10)
+# Uploads larger than this go to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)

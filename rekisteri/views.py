@@ -1,4 +1,4 @@
-"""Views of the project as a whole: the front page and the health check."""
+"""Views of the project as a whole: the front page, the health check, the CSRF failure page."""
 
 import logging
 
@@ -27,3 +27,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A failed CSRF check (CSRF_FAILURE_VIEW): say what to do, in the visitor's language.
+
+    The reason is Django's technical one ("CSRF cookie not set."); it goes to the log
+    (django.security.csrf), not to the page.
+    """
+    return render(request, "403_csrf.html", status=403)

@@ -3,8 +3,8 @@
 import pytest
 from django.utils import timezone
 
-from consent.consents import record_objection
 from consent import audit
+from consent.consents import record_objection
 from consent.models import ConsentEvent, Disclosure, LinkToken, RightsRequest
 from consent.outbox import queue_email
 from consent.tokens import issue_token
