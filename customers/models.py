@@ -53,7 +53,8 @@ class Customer(HealthGuardedModel):
         STAFF = "staff", _("Added by staff")
 
     first_name = models.CharField(_("first name"), max_length=100)
-    last_name = models.CharField(_("last name"), max_length=100)
+    # Blank allowed: a newsletter subscriber may give a first name only.
+    last_name = models.CharField(_("last name"), max_length=100, blank=True)
     email = NormalisedEmailField(_("email"), max_length=254, blank=True)
     phone = PhoneNumberField(
         _("phone"), blank=True, help_text=_("Stored in international form, e.g. +358401234567.")
