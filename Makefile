@@ -65,7 +65,7 @@ check: lint
 # Refreshes locale/*/django.po from the code and compiles them (needs GNU gettext).
 messages: install
 	@command -v msgfmt >/dev/null || { echo "GNU gettext is needed: sudo apt-get install gettext"; exit 1; }
-	DEBUG=true $(PY) manage.py makemessages -l fi -l en --no-obsolete --no-location --ignore=.venv --ignore=staticfiles --ignore=tests
+	DEBUG=true $(PY) manage.py makemessages -l fi -l en --no-obsolete --no-location --ignore=.venv --ignore=staticfiles --ignore=tests --ignore=bench
 	DEBUG=true $(PY) manage.py compilemessages --ignore=.venv
 
 clean:
