@@ -32,6 +32,7 @@ from consent.models import ConsentEvent, LinkToken, NoticeVersion, RightsRequest
 from consent.notice import current_notice
 from consent.tokens import TokenError, TokenProblem, peek_token, use_token
 from customers.models import Customer
+from rekisteri.admin import client_ip
 
 
 def _private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -53,7 +54,8 @@ def _private(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
 
 
 def _client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "")
+    # The same reading as the login throttle: X-Forwarded-For only behind TRUSTED_PROXY.
+    return client_ip(request)
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,6 +1,7 @@
 """Settings for rekisteri, read from the environment (see README.md, "Configuration")."""
 
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -48,7 +49,9 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with the project's admin site: sign-in with a second factor
+    # (rekisteri/admin.py).
+    "rekisteri.admin.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -56,6 +59,10 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "customers",
     "consent",
 ]
@@ -72,9 +79,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session gave a second-factor code.
+    "django_otp.middleware.OTPMiddleware",
     "rekisteri.middleware.SessionLifetimeMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a locked-out login into the lockout page (AXES_LOCKOUT_TEMPLATE).
+    "axes.middleware.AxesMiddleware",
     # Last, so that its process_exception sees a view's database error first.
     "rekisteri.unavailable.DatabaseUnavailableMiddleware",
 ]
@@ -120,6 +131,12 @@ else:
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Axes first: it refuses a locked-out username + address before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -190,7 +207,8 @@ SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 # Behind a TLS-terminating proxy Django sees plain HTTP; it may believe the proxy's
 # X-Forwarded-Proto header only if the proxy sets it and removes it from what clients send
 # (otherwise anyone could claim "https"). Hence only when TRUSTED_PROXY says so.
-if env.bool("TRUSTED_PROXY", default=False):
+TRUSTED_PROXY = env.bool("TRUSTED_PROXY", default=False)
+if TRUSTED_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # HSTS: browsers use only HTTPS for a year after a visit (sent on HTTPS responses only).
@@ -262,3 +280,28 @@ DATA_UPLOAD_MAX_NUMBER_FIELDS = env.int("DATA_UPLOAD_MAX_NUMBER_FIELDS", default
 DATA_UPLOAD_MAX_NUMBER_FILES = env.int("DATA_UPLOAD_MAX_NUMBER_FILES", default=10)
 # Uploads larger than this go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=1024 * 1024)
+
+# Admin sign-in (see README.md, "Security"). django-axes: after AXES_FAILURE_LIMIT failed
+# logins for one username from one address, that username is locked from that address (and
+# only there) for AXES_COOLOFF_MINUTES; a successful login clears the count. Its default of
+# locking a whole address for good would let anyone lock the owner out. The client address
+# is REMOTE_ADDR, or with TRUSTED_PROXY the address the proxy appended to X-Forwarded-For
+# (rekisteri.admin.client_ip); a client's own X-Forwarded-For is never believed.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=15)
+AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "rekisteri.admin.client_ip"
+AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
+# No admin pages for axes' records: the lockout ends by itself, and the audit trail already
+# lists failed logins (`manage.py axes_reset_username USERNAME` lifts a lock at once).
+AXES_ENABLE_ADMIN = False
+# Its own log of successful logins would duplicate the audit trail.
+AXES_DISABLE_ACCESS_LOG = True
+
+# A second factor (django-otp): an authenticator app (TOTP) and single-use backup codes,
+# enrolled at /admin/2fa/. A user with a confirmed device must give a code at every login;
+# OTP_REQUIRED=true makes every admin user enrol before doing anything else.
+OTP_REQUIRED = env.bool("OTP_REQUIRED", default=False)
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="rekisteri")

@@ -55,6 +55,7 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "password_change/done/": (OK, OK),
     "autocomplete/": (OK, OK),  # customers for an interaction's form: both may pick one
     "jsi18n/": (OK, OK),
+    "2fa/": (OK, OK),  # one's own second factor (rekisteri/otp.py)
     "r/<path:content_type_id>/<path:object_id>/": (NOT_FOUND, NOT_FOUND),  # no public pages
     # Users and groups: the owner's alone.
     "auth/group/": (FORBIDDEN, OK),

@@ -1,0 +1,123 @@
+"""The project's admin site: sign-in with an optional (or required) second factor.
+
+INSTALLED_APPS names `rekisteri.admin.AdminConfig` instead of "django.contrib.admin", so
+`admin.site` (where every app registers its models) is a `RekisteriAdminSite`:
+
+- its login form asks for an authentication code too; a user with a confirmed device
+  (authenticator app or backup codes, django-otp) must give one;
+- a user with a confirmed device whose session was not verified by a code (for example a
+  session from before enrolment) is treated as not logged in to the admin;
+- with OTP_REQUIRED on, a user without a device is sent to the enrolment page (/admin/2fa/)
+  after the password and can open nothing else until enrolled.
+
+Users without a device and OTP_REQUIRED off sign in with username and password as before.
+This module also holds the client address of the login throttle (django-axes).
+
+Nothing here imports models at module level: the app registry loads this module first.
+"""
+
+import ipaddress
+from typing import Any
+
+from django.conf import settings
+from django.contrib.admin import AdminSite
+from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import path
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address for the login throttle (AXES_CLIENT_IP_CALLABLE).
+
+    Without TRUSTED_PROXY it is REMOTE_ADDR and nothing else: a client could write any
+    X-Forwarded-For. Behind the trusted proxy (one proxy, which appends the address it sees
+    to X-Forwarded-For) it is the right-most entry of that header, the one the proxy wrote;
+    entries to its left come from the client. gunicorn does not rewrite REMOTE_ADDR, which
+    behind the proxy is the proxy's own address.
+    """
+    remote_addr = request.META.get("REMOTE_ADDR", "") or ""
+    if getattr(settings, "TRUSTED_PROXY", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
+        if entries:
+            try:
+                return str(ipaddress.ip_address(entries[-1]))
+            except ValueError:
+                pass
+    return remote_addr
+
+
+def has_confirmed_device(user: Any) -> bool:
+    from django_otp import user_has_device
+
+    return bool(getattr(user, "is_authenticated", False)) and user_has_device(user)
+
+
+def is_verified(user: Any) -> bool:
+    """Whether this session's user gave a code (OTPMiddleware sets `is_verified`)."""
+    check = getattr(user, "is_verified", None)
+    return bool(check()) if callable(check) else False
+
+
+def must_enrol(user: Any) -> bool:
+    """OTP_REQUIRED is on and the user has no confirmed device yet."""
+    return bool(settings.OTP_REQUIRED) and not has_confirmed_device(user)
+
+
+class RekisteriAdminSite(AdminSite):
+    login_template = "admin/login.html"
+
+    @property
+    def login_form(self) -> type:  # type: ignore[override]
+        from rekisteri.otp import SigninForm
+
+        return SigninForm
+
+    def has_permission(self, request: HttpRequest) -> bool:
+        if not super().has_permission(request):
+            return False
+        user = request.user
+        if has_confirmed_device(user):
+            return is_verified(user)
+        return not must_enrol(user)
+
+    def may_enrol(self, request: HttpRequest) -> bool:
+        """The enrolment page: any active staff user, verified if already enrolled."""
+        if not super().has_permission(request):
+            return False
+        user = request.user
+        return not has_confirmed_device(user) or is_verified(user)
+
+    def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        response = super().login(request, extra_context)
+        user = request.user
+        if (
+            getattr(user, "is_authenticated", False)
+            and user.is_active
+            and user.is_staff
+            and must_enrol(user)
+        ):
+            return redirect("admin:2fa")
+        return response
+
+    def get_urls(self) -> list:
+        from rekisteri.otp import enrolment_view
+
+        return [path("2fa/", enrolment_view(self), name="2fa"), *super().get_urls()]
+
+
+class AdminConfig(DjangoAdminConfig):
+    default_site = "rekisteri.admin.RekisteriAdminSite"
+
+    def ready(self) -> None:
+        super().ready()
+        # Devices are managed on the enrolment page only: django-otp's own admin pages
+        # would show every user's secrets to whoever may view them.
+        from django.contrib import admin
+        from django_otp.plugins.otp_static.models import StaticDevice
+        from django_otp.plugins.otp_totp.models import TOTPDevice
+
+        for model in (TOTPDevice, StaticDevice):
+            if admin.site.is_registered(model):
+                admin.site.unregister(model)
