@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -62,7 +62,8 @@ def queue_email(
         newsletter=newsletter,
     )
     if send_now:
-        transaction.on_commit(lambda: deliver(email.pk))
+        # robust: whatever happens in the send, the committed request stands.
+        transaction.on_commit(lambda: deliver(email.pk), robust=True)
     return email
 
 
@@ -109,15 +110,26 @@ def deliver(pk: int) -> bool:
         message.send()
     except Exception as error:  # noqa: BLE001 - any failure leaves the message queued
         logger.warning("Sending email %s failed: %s", pk, error)
-        OutboxEmail.objects.filter(pk=pk).update(
-            claimed_at=None, last_error=str(error)[:500] or error.__class__.__name__
-        )
+        _record(pk, claimed_at=None, last_error=str(error)[:500] or error.__class__.__name__)
         return False
     if email.delete_after_sending:
-        OutboxEmail.objects.filter(pk=pk).delete()
+        _record(pk, delete=True)
     else:
-        OutboxEmail.objects.filter(pk=pk).update(sent_at=timezone.now(), last_error="")
+        _record(pk, sent_at=timezone.now(), last_error="")
     return True
+
+
+def _record(pk: int, *, delete: bool = False, **fields: Any) -> None:
+    """Note the outcome of a send. The database may be gone by now (the send itself
+    happened after the request's commit): then the claim times out and the message is
+    retried, rather than the caller being told that its already-saved request failed."""
+    try:
+        if delete:
+            OutboxEmail.objects.filter(pk=pk).delete()
+        else:
+            OutboxEmail.objects.filter(pk=pk).update(**fields)
+    except DatabaseError:
+        logger.warning("Could not record the outcome of email %s", pk, exc_info=True)
 
 
 def pending(*, newsletter: Any = None, limit: int | None = None) -> "list[int]":

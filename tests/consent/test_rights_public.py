@@ -298,3 +298,25 @@ def test_a_failed_send_keeps_the_request_and_the_email_for_a_retry(
     waiting.refresh_from_db()
     assert waiting.sent_at is not None
     assert mail.outbox[-1].to == [customer.email]
+
+
+def test_a_database_failure_after_the_commit_does_not_fail_the_saved_request(
+    client, customer, django_capture_on_commit_callbacks
+):
+    from unittest import mock
+
+    from django.db import OperationalError
+
+    real_update = OutboxEmail.objects.filter(pk=0).update.__func__
+
+    def flaky_update(queryset, **fields):
+        if "sent_at" in fields:
+            raise OperationalError("terminating connection due to administrator command")
+        return real_update(queryset, **fields)
+
+    with mock.patch("django.db.models.query.QuerySet.update", flaky_update):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = _ask(client, customer.email)
+    assert response.status_code == 200
+    assert RightsRequest.objects.count() == 1
+    assert len(mail.outbox) == 1
