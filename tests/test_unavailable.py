@@ -24,6 +24,8 @@ def test_a_form_post_gets_a_503_while_the_database_is_down(client):
 
 @pytest.mark.django_db
 def test_other_errors_are_not_hidden_as_503(client):
-    with mock.patch("consent.rights.submit_request", side_effect=ValueError("a bug")):
-        with pytest.raises(ValueError):
-            client.post("/rights/", {"email": "a@example.fi", "request_type": "access"})
+    with (
+        mock.patch("consent.rights.submit_request", side_effect=ValueError("a bug")),
+        pytest.raises(ValueError),
+    ):
+        client.post("/rights/", {"email": "a@example.fi", "request_type": "access"})

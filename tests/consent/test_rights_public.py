@@ -314,9 +314,11 @@ def test_a_database_failure_after_the_commit_does_not_fail_the_saved_request(
             raise OperationalError("terminating connection due to administrator command")
         return real_update(queryset, **fields)
 
-    with mock.patch("django.db.models.query.QuerySet.update", flaky_update):
-        with django_capture_on_commit_callbacks(execute=True):
-            response = _ask(client, customer.email)
+    with (
+        mock.patch("django.db.models.query.QuerySet.update", flaky_update),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        response = _ask(client, customer.email)
     assert response.status_code == 200
     assert RightsRequest.objects.count() == 1
     assert len(mail.outbox) == 1
