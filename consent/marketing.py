@@ -159,12 +159,15 @@ def confirm_subscription(*, token: str, ip: str = "", user_agent: str = "") -> C
     data = read_subscription_token(token)
     email = data["e"]
     first, _sep, last = (data.get("n") or "").strip().partition(" ")
+    name_length = Customer._meta.get_field("first_name").max_length
     with transaction.atomic():
         customer = Customer.objects.select_for_update().filter(email=email).first()
         if customer is None:
+            # Cut, not refused: the person confirmed from their inbox, and a name can be
+            # corrected on their own page.
             customer = Customer(
-                first_name=first or email.split("@")[0],
-                last_name=last,
+                first_name=(first or email.split("@")[0])[:name_length],
+                last_name=last.strip()[:name_length],
                 email=email,
                 origin=Customer.Origin.WEB_REGISTRATION,
             )

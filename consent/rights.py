@@ -370,7 +370,11 @@ def rectify_contact_details(*, customer: Customer, changes: dict[str, Any]) -> l
             setattr(customer, name, changes[name])
         if not changed:
             return []
-        customer.full_clean()
+        # Only what changed is checked: a note the staff confirmed is not health data
+        # must not stop a customer from correcting their address.
+        customer.full_clean(
+            exclude=[f.name for f in Customer._meta.fields if f.name not in changed]
+        )
         customer.save(update_fields=changed)
         labels = ", ".join(str(Customer._meta.get_field(n).verbose_name) for n in changed)
         request = _verified_request(
@@ -421,7 +425,7 @@ def confirm_email_change(*, raw_token: str) -> Customer:
             raise RightsError(_("This change can no longer be made."))
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         customer.email = token.new_email
-        customer.full_clean()
+        customer.full_clean(exclude=[f.name for f in Customer._meta.fields if f.name != "email"])
         customer.save(update_fields=["email"])
         request.email = token.new_email
         request.save(update_fields=["email"])
