@@ -763,3 +763,50 @@ def remove_folder(folder: Path, keep: bool = False) -> None:
         print(f"kept: {folder}")
     else:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+class BenchApp:
+    """One run's app on loopback: a fresh database, an SMTP sink, customers seeded so that
+    `known_share` of the addresses are known, the jobs to send, and gunicorn; `close()`
+    takes it all down again (call it from the script's `finally`)."""
+
+    def __init__(self, args: Any) -> None:
+        self.args = args
+        self.folder = workdir()
+        self.database: Database | None = None
+        self.sink: SmtpSink | None = None
+        self.server: Gunicorn | None = None
+
+    def start(
+        self, *, known_share: float = 0.5, describe: Callable[[Database], str] | None = None
+    ) -> BenchApp:
+        self.database = fresh_database(self.folder)
+        self.sink = SmtpSink()
+        self.sink.start()
+        self.port = free_port()
+        self.env = app_env(
+            self.folder, self.database.url, smtp_port=self.sink.port, web_port=self.port
+        )
+        print(f"machine: {machine_line()}")
+        line = (
+            describe(self.database) if describe else f"{self.database.vendor} {self.database.name}"
+        )
+        print(f"database: {line}")
+        prepare_app(self.env)
+        count = int(self.args.requests * known_share)
+        self.known = [f"asiakas-{n:05d}@studio.example" for n in range(count)]
+        seed_customers(self.env, self.known)
+        self.jobs = make_jobs(self.args.requests, self.known)
+        self.server = Gunicorn(self.env, self.folder, port=self.port, workers=self.args.workers)
+        self.server.start()
+        return self
+
+    def close(self, *first: Callable[[], Any]) -> None:
+        """Stop everything, running `first` (e.g. restarting a stopped cluster) before."""
+        cleanup(
+            *first,
+            lambda: self.server and self.server.stop(),
+            lambda: self.sink and self.sink.stop(),
+            lambda: self.database and self.database.drop(),
+            lambda: remove_folder(self.folder, self.args.keep),
+        )

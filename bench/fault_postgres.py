@@ -88,27 +88,17 @@ def main() -> int:
     cluster = find_cluster(base_url)
     h.install_timeout(args.timeout)
 
-    folder = h.workdir()
-    database = sink = server = None
+    app = h.BenchApp(args)
     cluster_stopped = False
     verdict = h.Verdict()
     try:
-        database = h.fresh_database(folder)
-        sink = h.SmtpSink()
-        sink.start()
-        port = h.free_port()
-        env = h.app_env(folder, database.url, smtp_port=sink.port, web_port=port)
-        print(f"machine: {h.machine_line()}")
-        print(
-            f"database: PostgreSQL {h.postgres_version(database.url)} ({database.name}), "
-            f"cluster {'/'.join(cluster)}"
+        app.start(
+            describe=lambda db: (
+                f"PostgreSQL {h.postgres_version(db.url)} ({db.name}), cluster {'/'.join(cluster)}"
+            )
         )
-        h.prepare_app(env)
-        known = [f"asiakas-{n:05d}@studio.example" for n in range(args.requests // 2)]
-        h.seed_customers(env, known)
-        jobs = h.make_jobs(args.requests, known)
-        server = h.Gunicorn(env, folder, port=port, workers=args.workers)
-        server.start()
+        sink, server = app.sink, app.server
+        env, port, jobs = app.env, app.port, app.jobs
         master, workers_before = server.pid, server.worker_pids()
 
         print(f"load: {args.requests} requests; PostgreSQL down for {args.down} s on the way ...")
@@ -241,13 +231,7 @@ def main() -> int:
     except (Exception, SystemExit) as error:  # noqa: BLE001 - reported as a failed check
         h.aborted(verdict, error)
     finally:
-        h.cleanup(
-            lambda: cluster_stopped and pg_ctl(cluster, "start"),
-            lambda: server and server.stop(),
-            lambda: sink and sink.stop(),
-            lambda: database and database.drop(),
-            lambda: h.remove_folder(folder, args.keep),
-        )
+        app.close(lambda: cluster_stopped and pg_ctl(cluster, "start"))
     return verdict.finish("fault_postgres")
 
 

@@ -33,23 +33,12 @@ def main() -> int:
     args = parser.parse_args()
     h.install_timeout(args.timeout)
 
-    folder = h.workdir()
-    database = sink = server = None
+    app = h.BenchApp(args)
     verdict = h.Verdict()
     try:
-        database = h.fresh_database(folder)
-        sink = h.SmtpSink()
-        sink.start()
-        port = h.free_port()
-        env = h.app_env(folder, database.url, smtp_port=sink.port, web_port=port)
-        print(f"machine: {h.machine_line()}")
-        print(f"database: {database.vendor} {database.name}")
-        h.prepare_app(env)
-        known = [f"asiakas-{n:05d}@studio.example" for n in range(args.requests // 2)]
-        h.seed_customers(env, known)
-        jobs = h.make_jobs(args.requests, known)
-        server = h.Gunicorn(env, folder, port=port, workers=args.workers)
-        server.start()
+        app.start()
+        sink, server = app.sink, app.server
+        env, port, jobs = app.env, app.port, app.jobs
         master = server.pid
 
         print(f"load: {args.requests} requests, {args.kills} workers killed on the way ...")
@@ -135,12 +124,7 @@ def main() -> int:
     except (Exception, SystemExit) as error:  # noqa: BLE001 - reported as a failed check
         h.aborted(verdict, error)
     finally:
-        h.cleanup(
-            lambda: server and server.stop(),
-            lambda: sink and sink.stop(),
-            lambda: database and database.drop(),
-            lambda: h.remove_folder(folder, args.keep),
-        )
+        app.close()
     return verdict.finish("fault_worker_kill")
 
 

@@ -22,6 +22,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import _harness as h  # noqa: E402
 
 
+def _describe(database: h.Database) -> str:
+    if database.vendor == "postgresql":
+        return f"PostgreSQL {h.postgres_version(database.url)} ({database.name})"
+    return f"SQLite {database.name}"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=2000)
@@ -33,27 +39,12 @@ def main() -> int:
     args = parser.parse_args()
     h.install_timeout(args.timeout)
 
-    folder = h.workdir()
-    database = sink = server = None
+    app = h.BenchApp(args)
     verdict = h.Verdict()
     try:
-        database = h.fresh_database(folder)
-        sink = h.SmtpSink()
-        sink.start()
-        port = h.free_port()
-        env = h.app_env(folder, database.url, smtp_port=sink.port, web_port=port)
-        print(f"machine: {h.machine_line()}")
-        if database.vendor == "postgresql":
-            print(f"database: PostgreSQL {h.postgres_version(database.url)} ({database.name})")
-        else:
-            print(f"database: SQLite {database.name}")
-        h.prepare_app(env)
-        known = [f"asiakas-{n:05d}@studio.example" for n in range(int(args.requests * args.known))]
-        h.seed_customers(env, known)
-        jobs = h.make_jobs(args.requests, known)
-
-        server = h.Gunicorn(env, folder, port=port, workers=args.workers)
-        server.start()
+        app.start(known_share=args.known, describe=_describe)
+        sink, server = app.sink, app.server
+        env, port, jobs = app.env, app.port, app.jobs
         h.hammer(port, "/healthz", 100, 4)  # warm-up: every worker has its connection
 
         print(f"load: {args.requests} rights requests from {args.clients} clients ...")
@@ -135,12 +126,7 @@ def main() -> int:
     except (Exception, SystemExit) as error:  # noqa: BLE001 - reported as a failed check
         h.aborted(verdict, error)
     finally:
-        h.cleanup(
-            lambda: server and server.stop(),
-            lambda: sink and sink.stop(),
-            lambda: database and database.drop(),
-            lambda: h.remove_folder(folder, args.keep),
-        )
+        app.close()
     return verdict.finish("load_rights")
 
 
