@@ -190,7 +190,7 @@ def main() -> int:
             print(
                 f"\nnote: {failed_but_stored} request(s) answered with an error were stored "
                 "anyway: the database went away after the commit, while the on_commit email "
-                "hook (consent.outbox.deliver) wrote to it (see bench/RESULTS.md)."
+                "hook (consent.mail.outbox.deliver) wrote to it (see bench/RESULTS.md)."
             )
 
         verdict.check("every accepted request stored", not lost, f"{len(lost)} lost")

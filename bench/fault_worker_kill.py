@@ -99,7 +99,7 @@ def main() -> int:
         if after["outbox_unsent"]:
             print(
                 "  (a message claimed by a worker that died before sending it is retried once "
-                "its claim is older than consent.outbox.CLAIM_TIMEOUT, 5 minutes)"
+                "its claim is older than consent.mail.outbox.CLAIM_TIMEOUT, 5 minutes)"
             )
 
         verdict.check("every accepted request stored", not lost, f"{len(lost)} lost")

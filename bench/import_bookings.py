@@ -68,7 +68,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from consent.suppression import is_suppressed
+    from consent.mail.suppression import is_suppressed
     from customers import importing
     from customers.models import Course, Customer, Enrollment
 

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from consent.consents import SUBSCRIBE_WORDING
+from consent.marketing.signup import SUBSCRIBE_WORDING
 from consent.models import RightsRequest
 from customers.models import Customer
 

@@ -2,21 +2,25 @@
 
 from django.urls import path
 
-from consent import views
+from consent.views import marketing, my_data, privacy, rights
 
 app_name = "consent"
 
 urlpatterns = [
-    path("privacy/", views.privacy_notice, name="privacy"),
-    path("rights/", views.rights_form, name="rights"),
-    path("rights/sent/", views.rights_sent, name="rights_sent"),
-    path("rights/verify/<str:token>/", views.verify, name="verify"),
-    path("rights/report/<str:token>/", views.open_report, name="open_report"),
-    path("rights/confirm-email/<str:token>/", views.confirm_email, name="confirm_email"),
-    path("rights/my-data/", views.my_data, name="my_data"),
-    path("rights/my-data/download.<str:fmt>", views.download, name="download"),
-    path("marketing/subscribe/", views.subscribe, name="subscribe"),
-    path("marketing/subscribe/sent/", views.subscribe_sent, name="subscribe_sent"),
-    path("marketing/confirm/<str:token>/", views.confirm_subscription, name="confirm_subscription"),
-    path("marketing/unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
+    path("privacy/", privacy.privacy_notice, name="privacy"),
+    path("rights/", rights.rights_form, name="rights"),
+    path("rights/sent/", rights.rights_sent, name="rights_sent"),
+    path("rights/verify/<str:token>/", rights.verify, name="verify"),
+    path("rights/report/<str:token>/", rights.open_report, name="open_report"),
+    path("rights/confirm-email/<str:token>/", rights.confirm_email, name="confirm_email"),
+    path("rights/my-data/", my_data.my_data, name="my_data"),
+    path("rights/my-data/download.<str:fmt>", my_data.download, name="download"),
+    path("marketing/subscribe/", marketing.subscribe, name="subscribe"),
+    path("marketing/subscribe/sent/", marketing.subscribe_sent, name="subscribe_sent"),
+    path(
+        "marketing/confirm/<str:token>/",
+        marketing.confirm_subscription,
+        name="confirm_subscription",
+    ),
+    path("marketing/unsubscribe/<str:token>/", marketing.unsubscribe, name="unsubscribe"),
 ]

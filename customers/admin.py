@@ -15,11 +15,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from consent import erasure as consent_erasure
-from consent import rights as consent_rights
-from consent.admin import ConsentEventInline, marketing_permissions_html
-from consent.audit import Action, AuditedAdmin, record
+from consent.acts import erasure as consent_erasure
+from consent.acts import requests as consent_rights
+from consent.acts import restriction
+from consent.admin.ledger import ConsentEventInline, marketing_permissions_html
 from consent.models import RightsRequest
+from consent.records.audit import Action, AuditedAdmin, record
 from customers import admin_import, participants
 from customers.fields import normalise_phone
 from customers.forms import HealthGuardedModelForm
@@ -129,7 +130,7 @@ class InteractionInline(admin.StackedInline):
 def _record_interaction_author(request: HttpRequest, instances: list[Any]) -> None:
     for instance in instances:
         if isinstance(instance, Interaction) and instance.recorded_by_id is None:
-            instance.recorded_by = request.user
+            instance.recorded_by = request.user  # type: ignore[assignment]
 
 
 class CustomerForm(HealthGuardedModelForm):
@@ -297,7 +298,7 @@ class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
         lifted, untold = 0, []
         for customer in queryset.filter(restricted_at__isnull=False):
             try:
-                consent_rights.lift_restriction(customer=customer, actor=request.user)
+                restriction.lift_restriction(customer=customer, actor=request.user)
             except (consent_rights.RightsError, ValidationError) as e:
                 message = e.messages if isinstance(e, ValidationError) else [str(e)]
                 self.message_user(request, " ".join(message), messages.ERROR)
@@ -369,7 +370,7 @@ class CourseAdmin(AuditedAdmin, admin.ModelAdmin):
 
     @admin.display(description=_("participants"), ordering="active_participants")
     def participant_count(self, course: Course) -> int:
-        return course.active_participants
+        return course.active_participants  # type: ignore[attr-defined]
 
     def get_urls(self) -> list[URLPattern]:
         own = [
@@ -473,9 +474,11 @@ class InteractionAdmin(AuditedAdmin, admin.ModelAdmin):
             return ""
         if interaction.resolved_at is None:
             return format_html('<strong class="open-complaint">{}</strong>', _("open"))
-        return _("resolved")
+        return str(_("resolved"))
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+    def get_form(  # type: ignore[override]
+        self, request: HttpRequest, obj: Any = None, **kwargs: Any
+    ) -> Any:
         # The customer is a field of this form (not of the inline one).
         kwargs["fields"] = ("customer", *InteractionForm.Meta.fields, "confirm_not_health_data")
         return super().get_form(request, obj, **kwargs)

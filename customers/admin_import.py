@@ -28,8 +28,8 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consent.audit import Action, record
-from consent.suppression import is_suppressed
+from consent.mail.suppression import is_suppressed
+from consent.records.audit import Action, record
 from customers import importing
 
 logger = logging.getLogger(__name__)
@@ -198,7 +198,8 @@ def _upload(request: HttpRequest, model_admin: admin.ModelAdmin) -> HttpResponse
         return _render_upload(request, model_admin, form, error=str(e))
     _discard(request)
     token = _store(data)
-    request.session[SESSION_KEY] = {"token": token, "filename": request.FILES["file"].name}
+    filename = getattr(request.FILES.get("file"), "name", "")
+    request.session[SESSION_KEY] = {"token": token, "filename": filename}
     return _render_preview(request, model_admin, request.session[SESSION_KEY], data, None)
 
 

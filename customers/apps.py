@@ -17,7 +17,7 @@ class CustomersConfig(AppConfig):
 
         from django.db.models.signals import post_migrate
 
-        from customers.roles import sync_roles_after_migrate
+        from rekisteri.roles import sync_roles_after_migrate
 
         # For every app, after auth's own handler has created that app's permissions
         # (auth connects first): the last call sees every permission.

@@ -53,7 +53,7 @@ class PhoneNumberField(models.CharField):
         value = super().to_python(value)
         return normalise_phone(value) if isinstance(value, str) else value
 
-    def formfield(self, **kwargs: Any) -> Any:
+    def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
         # Typed numbers such as "+358 40 123 4567" are longer than their E.164 form.
         kwargs.setdefault("max_length", 30)
         return super().formfield(**kwargs)

@@ -32,6 +32,6 @@ class HealthGuardedModelForm(forms.ModelForm):
         )
 
     def clean(self) -> dict[str, Any]:
-        cleaned = super().clean()
+        cleaned = super().clean() or {}
         self.instance.health_data_confirmed = bool(cleaned.get("confirm_not_health_data"))
         return cleaned

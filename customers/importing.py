@@ -229,6 +229,7 @@ class RowOutcome:
     reasons: list[Problem] = field(default_factory=list)
     person: _Person | None = None
     course: _CourseRef | None = None
+    customer: Customer | None = None
 
     @property
     def reason_text(self) -> str:
@@ -466,7 +467,7 @@ def _read_row(number: int, record: list[str], index: dict[str, int]) -> BookingR
     if email:
         try:
             validate_email(email)
-            if len(email) > Customer._meta.get_field("email").max_length:
+            if len(email) > (Customer._meta.get_field("email").max_length or 254):
                 raise ValidationError("too long")
             row.email = email
         except ValidationError:
@@ -676,8 +677,12 @@ class _Plan:
         self._load_courses(valid)
         self.outcomes = [self._classify(row) for row in parsed.rows]
         # The people something is done for: those of the rows to import.
-        self.people = list(
-            {id(o.person): o.person for o in self.outcomes if o.kind in (NEW, UPDATED)}.values()
+        self.people: list[_Person] = list(
+            {
+                id(o.person): o.person
+                for o in self.outcomes
+                if o.kind in (NEW, UPDATED) and o.person is not None
+            }.values()
         )
         for ref in self.courses.values():
             if ref.is_new:
@@ -890,7 +895,8 @@ def import_bookings(
         changed = [p for p in plan.people if not p.is_new and p.filled]
         for chunk in _chunks(changed):
             Customer.objects.bulk_update(
-                [p.customer for p in chunk], ["email", "phone", "last_activity_at"]
+                [p.customer for p in chunk if p.customer is not None],
+                ["email", "phone", "last_activity_at"],
             )
         result.customers_updated = sum(1 for p in changed if p.filled - {"last_activity_at"})
         result.suppressed = sum(1 for p in plan.people if p.suppressed)

@@ -154,6 +154,13 @@ def categories_in_use() -> list[Category]:
     return [c for c in Category if c in used]
 
 
+def concrete_field(model: type[models.Model], name: str) -> models.Field:
+    """A concrete field of `model` by name (the inventory classifies only those)."""
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return field
+
+
 def _field_names(model: type[models.Model]) -> list[str]:
     opts = model._meta
     return [f.name for f in (*opts.concrete_fields, *opts.local_many_to_many)]

@@ -1,5 +1,6 @@
 """The register: customers, courses, enrolments, purchases and interactions (R1–R3)."""
 
+import re
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -151,7 +152,7 @@ class Customer(HealthGuardedModel):
         if (
             self.country == "FI"
             and self.postal_code
-            and not RegexValidator(FINNISH_POSTAL_CODE_REGEX).regex.match(self.postal_code)
+            and not re.fullmatch(FINNISH_POSTAL_CODE_REGEX, self.postal_code)
         ):
             raise ValidationError(
                 {"postal_code": _("A Finnish postal code has five digits, such as 00100.")}
@@ -412,7 +413,7 @@ class Purchase(models.Model):
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
-        if self.customer_id is not None:
+        if self.customer is not None:
             day = self.cancelled_on or self.purchased_on
             moment = timezone.make_aware(datetime.combine(day, datetime.min.time()))
             self.customer.record_activity(moment)

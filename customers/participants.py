@@ -1,7 +1,7 @@
 """Course participant lists: the minimised printable list and the CSV export (P2, R2)."""
 
 import csv
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import QuerySet
@@ -29,7 +29,7 @@ def session_dates(course: Course) -> list:
     """One date a week from the start to the end of the course, for the attendance boxes."""
     start = timezone.localtime(course.starts_at).date()
     end = timezone.localtime(course.ends_at).date()
-    dates = []
+    dates: list[date] = []
     day = start
     while day <= end and len(dates) < MAX_ATTENDANCE_BOXES:
         dates.append(day)

@@ -11,12 +11,9 @@ INSTALLED_APPS names `rekisteri.admin.AdminConfig` instead of "django.contrib.ad
   after the password and can open nothing else until enrolled.
 
 Users without a device and OTP_REQUIRED off sign in with username and password as before.
-This module also holds the client address of the login throttle (django-axes).
-
 Nothing here imports models at module level: the app registry loads this module first.
 """
 
-import ipaddress
 from typing import Any
 
 from django.conf import settings
@@ -25,27 +22,6 @@ from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
-
-
-def client_ip(request: HttpRequest) -> str:
-    """The client's address for the login throttle (AXES_CLIENT_IP_CALLABLE).
-
-    Without TRUSTED_PROXY it is REMOTE_ADDR and nothing else: a client could write any
-    X-Forwarded-For. Behind the trusted proxy (one proxy, which appends the address it sees
-    to X-Forwarded-For) it is the right-most entry of that header, the one the proxy wrote;
-    entries to its left come from the client. gunicorn does not rewrite REMOTE_ADDR, which
-    behind the proxy is the proxy's own address.
-    """
-    remote_addr = request.META.get("REMOTE_ADDR", "") or ""
-    if getattr(settings, "TRUSTED_PROXY", False):
-        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-        entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
-        if entries:
-            try:
-                return str(ipaddress.ip_address(entries[-1]))
-            except ValueError:
-                pass
-    return remote_addr
 
 
 def has_confirmed_device(user: Any) -> bool:

@@ -76,7 +76,7 @@ class SigninForm(AdminAuthenticationForm):
             self._otp_failed()
             raise forms.ValidationError(self.error_messages["otp_invalid"], code="otp_invalid")
         # django_otp's user_logged_in handler keeps the device in the session: verified.
-        user.otp_device = device
+        user.otp_device = device  # type: ignore[attr-defined]
         return cleaned
 
     def _otp_failed(self) -> None:
@@ -227,8 +227,8 @@ def _enrolment(site: AdminSite, request: HttpRequest) -> HttpResponse:
         )
 
     # Enrolled, and verified in this session (site.may_enrol let the request in).
-    form = PasswordForm(user, request.POST if action in ("regenerate", "remove") else None)
-    if action in ("regenerate", "remove") and form.is_valid():
+    password_form = PasswordForm(user, request.POST if action in ("regenerate", "remove") else None)
+    if action in ("regenerate", "remove") and password_form.is_valid():
         if action == "regenerate":
             codes = _new_backup_codes(user)
             messages.success(request, _("New backup codes made; the old ones no longer work."))
@@ -244,7 +244,7 @@ def _enrolment(site: AdminSite, request: HttpRequest) -> HttpResponse:
         request,
         "manage.html",
         {
-            "form": form,
+            "form": password_form,
             "action": action,
             "device": confirmed,
             "codes_left": static.token_set.count() if static else 0,

@@ -286,13 +286,13 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = env.int("FILE_UPLOAD_MAX_MEMORY_SIZE", default=102
 # only there) for AXES_COOLOFF_MINUTES; a successful login clears the count. Its default of
 # locking a whole address for good would let anyone lock the owner out. The client address
 # is REMOTE_ADDR, or with TRUSTED_PROXY the address the proxy appended to X-Forwarded-For
-# (rekisteri.admin.client_ip); a client's own X-Forwarded-For is never believed.
+# (rekisteri.client_ip.client_ip); a client's own X-Forwarded-For is never believed.
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_MINUTES = env.int("AXES_COOLOFF_MINUTES", default=15)
 AXES_COOLOFF_TIME = timedelta(minutes=AXES_COOLOFF_MINUTES)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_CLIENT_IP_CALLABLE = "rekisteri.admin.client_ip"
+AXES_CLIENT_IP_CALLABLE = "rekisteri.client_ip.client_ip"
 AXES_LOCKOUT_TEMPLATE = "axes_lockout.html"
 # No admin pages for axes' records: the lockout ends by itself, and the audit trail already
 # lists failed logins (`manage.py axes_reset_username USERNAME` lifts a lock at once).

@@ -26,7 +26,7 @@ class DatabaseUnavailableMiddleware:
             return None
         logger.warning("The database is unavailable: %s", exception)
         try:
-            body = render_to_string("503.html", request=None)
+            body: str = render_to_string("503.html", request=None)
         except Exception:  # noqa: BLE001 - the page must come out even if templates fail
             body = "<h1>503 Service Unavailable</h1>"
         response = HttpResponse(body, status=503)

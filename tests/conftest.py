@@ -12,7 +12,7 @@ from django.db import connection
 from django.utils import timezone
 
 from customers.models import Course, Customer, Enrollment, Interaction, Purchase
-from customers.roles import OWNER, STAFF
+from rekisteri.roles import OWNER, STAFF
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")

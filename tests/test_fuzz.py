@@ -38,10 +38,11 @@ from hypothesis import HealthCheck, Phase, event, example, given, note, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from consent import marketing, rights
-from consent.erasure import SESSION_KEY
+from consent.acts import requests
+from consent.acts.erasure import SESSION_KEY
+from consent.mail.links import issue_token
+from consent.marketing import unsubscribe as unsubscribe_links
 from consent.models import ConsentEvent, LinkToken, RightsRequest
-from consent.tokens import issue_token
 from customers.models import Customer
 
 pytestmark = pytest.mark.django_db
@@ -483,7 +484,7 @@ def test_emailed_links_survive_any_token(
 ) -> None:
     with _example():
         with django_capture_on_commit_callbacks(execute=True):
-            request = rights.submit_request(
+            request = requests.submit_request(
                 email=customer.email, request_type="access", language="fi"
             )
         real = {
@@ -492,7 +493,7 @@ def test_emailed_links_survive_any_token(
             "/rights/confirm-email/": issue_token(
                 request=request, purpose=LinkToken.Purpose.CONFIRM_EMAIL, new_email=new_email
             ),
-            "/marketing/unsubscribe/": marketing.unsubscribe_token(
+            "/marketing/unsubscribe/": unsubscribe_links.unsubscribe_token(
                 customer, marketing_purpose, marketing_channel
             ),
             "/marketing/confirm/": None,  # a real one: test_subscribing_and_confirming_...

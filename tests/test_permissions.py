@@ -35,7 +35,7 @@ from consent.models import (
     Suppression,
 )
 from customers.models import Course, Customer, Interaction, Purchase
-from customers.roles import STAFF
+from rekisteri.roles import STAFF
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from django.db import OperationalError
 @pytest.mark.django_db
 def test_a_form_post_gets_a_503_while_the_database_is_down(client):
     with mock.patch(
-        "consent.rights.submit_request",
+        "consent.acts.requests.submit_request",
         side_effect=OperationalError("server closed the connection"),
     ):
         response = client.post(
@@ -25,7 +25,7 @@ def test_a_form_post_gets_a_503_while_the_database_is_down(client):
 @pytest.mark.django_db
 def test_other_errors_are_not_hidden_as_503(client):
     with (
-        mock.patch("consent.rights.submit_request", side_effect=ValueError("a bug")),
+        mock.patch("consent.acts.requests.submit_request", side_effect=ValueError("a bug")),
         pytest.raises(ValueError),
     ):
         client.post("/rights/", {"email": "a@example.fi", "request_type": "access"})

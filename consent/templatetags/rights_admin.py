@@ -65,7 +65,7 @@ def report_value(value: Any) -> str:
 @register.inclusion_tag("admin/consent/due_panel.html", takes_context=True)
 def rights_due_panel(context: template.Context) -> dict[str, Any]:
     """The open requests that are overdue or due within a week, for the admin index."""
-    from consent.rights import due_soon
+    from consent.records.deadlines import due_soon
 
     request = context.get("request")
     user = getattr(request, "user", None)

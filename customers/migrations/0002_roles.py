@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from customers.roles import sync_roles
+from rekisteri.roles import sync_roles
 
 
 class Migration(migrations.Migration):

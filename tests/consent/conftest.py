@@ -3,11 +3,11 @@
 import pytest
 from django.utils import timezone
 
-from consent import audit
-from consent.consents import record_objection
+from consent.acts.objection import record_objection
+from consent.mail.links import issue_token
+from consent.mail.outbox import queue_email
 from consent.models import ConsentEvent, Disclosure, LinkToken, RightsRequest
-from consent.outbox import queue_email
-from consent.tokens import issue_token
+from consent.records import audit
 from customers.inventory import personal_rules
 
 
@@ -44,7 +44,7 @@ def customer_everywhere(customer_with_history, django_capture_on_commit_callback
             ground_detail="Poliisilaki 4:3",
         )
         audit.record(audit.Action.VIEW, obj=customer)
-    from consent.access import rows_about
+    from consent.acts.access import rows_about
 
     empty = [r.model.__name__ for r in personal_rules() if not rows_about(customer, r).exists()]
     assert empty == [], "give the fixture a row in every personal table"

@@ -5,7 +5,7 @@ import json
 import pytest
 from django.core.management import call_command
 
-from consent.access import build_access_report, report_as_csv, rows_about
+from consent.acts.access import build_access_report, report_as_csv, rows_about
 from customers.inventory import personal_rules
 
 pytestmark = pytest.mark.django_db

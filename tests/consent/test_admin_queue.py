@@ -13,9 +13,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from consent import deadlines, rights
-from consent.access import build_access_report
-from consent.erasure import erasure_preview
+from consent.acts import requests, restriction
+from consent.acts.access import build_access_report
+from consent.acts.erasure import erasure_preview
 from consent.models import (
     ConsentEvent,
     OutboxEmail,
@@ -24,6 +24,7 @@ from consent.models import (
     RightsRequest,
     Suppression,
 )
+from consent.records import deadlines
 from customers.models import Customer, Purchase
 
 pytestmark = pytest.mark.django_db
@@ -61,7 +62,7 @@ def _request(customer, *, kind="access", due_in=20, status="verified", **fields)
 
 
 def _recorded(customer, owner, kind="access"):
-    return rights.record_request(
+    return requests.record_request(
         request_type=kind,
         channel="phone",
         customer=customer,
@@ -323,7 +324,7 @@ def test_refusing_tells_the_customer_of_the_right_to_complain(
 
 def test_acting_on_a_closed_request_is_an_error_message_not_a_crash(as_owner, owner, customer):
     rr = _recorded(customer, owner)
-    rights.complete_request(request=rr, actor=owner)
+    requests.complete_request(request=rr, actor=owner)
     response = as_owner.post(f"{QUEUE}{rr.pk}/refuse/", {"reason": "Myöhässä"}, follow=True)
     assert response.status_code == 200
     assert "This request is closed already." in _messages(response)
@@ -517,7 +518,7 @@ def _restriction_shown(client, customer) -> str:
 
 def test_the_customer_page_shows_the_restriction(as_owner, customer):
     assert _restriction_shown(as_owner, customer) == "-"
-    rights.restrict(customer=customer)
+    restriction.restrict(customer=customer)
     customer.refresh_from_db()
     shown = _restriction_shown(as_owner, customer)
     assert str(timezone.localtime(customer.restricted_at).year) in shown
@@ -526,7 +527,7 @@ def test_the_customer_page_shows_the_restriction(as_owner, customer):
 def test_lifting_a_restriction_tells_the_customer_and_clears_it(
     as_owner, customer, django_capture_on_commit_callbacks
 ):
-    rights.restrict(customer=customer)
+    restriction.restrict(customer=customer)
     unrestricted = Customer.objects.create(first_name="Bertta", last_name="Toinen")
     with django_capture_on_commit_callbacks(execute=True):
         response = as_owner.post(
@@ -549,7 +550,7 @@ def test_the_outbox_is_read_only_and_sends_again(
 ):
     settings.EMAIL_BACKEND = "tests.consent.failing_backend.EmailBackend"
     with django_capture_on_commit_callbacks(execute=True):
-        rights.lift_restriction(customer=customer, actor=None)
+        restriction.lift_restriction(customer=customer, actor=None)
     email = OutboxEmail.objects.get()
     assert email.sent_at is None and email.last_error
     body = _page(as_owner.get("/admin/consent/outboxemail/"))

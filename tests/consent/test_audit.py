@@ -2,7 +2,7 @@
 
 import pytest
 
-from consent.erasure import erase_customer
+from consent.acts.erasure import erase_customer
 from consent.models import AuditEntry
 from tests.conftest import PASSWORD
 

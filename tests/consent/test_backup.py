@@ -13,13 +13,14 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
-from consent import backup as backup_module
-from consent.backup import BackupError, inspect_backup, make_backup, restore_backup
-from consent.consents import has_objected, record_objection
-from consent.erasure import erase_customer
+from consent.acts import restore as what_outlives
+from consent.acts.erasure import erase_customer
+from consent.acts.objection import has_objected, record_objection
+from consent.mail.suppression import is_suppressed
 from consent.models import ConsentEvent, RateLimitHit, Suppression
-from consent.suppression import is_suppressed
 from customers.models import Customer, Purchase
+from rekisteri import backup as backup_module
+from rekisteri.backup import BackupError, inspect_backup, make_backup, restore_backup
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -300,7 +301,7 @@ def test_a_restore_that_fails_after_replacing_puts_the_database_back(
     def broken(*args, **kwargs):
         raise RuntimeError("the disk went away")
 
-    monkeypatch.setattr(backup_module, "erase_customer", broken)
+    monkeypatch.setattr(what_outlives, "erase_customer", broken)
     with pytest.raises(BackupError, match="put back as it was"):
         restore_backup(info.path)
     assert _counts() == before
@@ -434,14 +435,14 @@ def test_a_restore_that_cannot_get_the_database_changes_nothing(customer, data_d
     monkeypatch.setattr(backup_module, "_sqlite_timeout", lambda: 0.1)
     monkeypatch.setattr(backup_module, "PG_LOCK_TIMEOUT", "300ms")
     app = _AppHoldsALock()
-    read_before = backup_module._read_before
+    read_before = what_outlives.snapshot
 
     def read_then_the_app_locks():
         state = read_before()
         app.acquire()
         return state
 
-    monkeypatch.setattr(backup_module, "_read_before", read_then_the_app_locks)
+    monkeypatch.setattr(what_outlives, "snapshot", read_then_the_app_locks)
     try:
         with pytest.raises(BackupError, match="the database was not changed: .*lock"):
             restore_backup(info.path, save_current=False)

@@ -4,7 +4,7 @@ from datetime import date
 
 import pytest
 
-from consent.deadlines import add_months, due_date, extended_due_date
+from consent.records.deadlines import add_months, due_date, extended_due_date
 
 
 @pytest.mark.parametrize(

@@ -10,10 +10,10 @@ from django.core import mail
 from django.core.management import call_command
 from django.db import connection
 
-from consent import rights
-from consent.erasure import erase_customer, erasure_preview
+from consent.acts import erasure
+from consent.acts.erasure import erase_customer, erasure_preview
+from consent.mail.suppression import is_suppressed
 from consent.models import OutboxEmail, RightsRequest
-from consent.suppression import is_suppressed
 from customers.models import Customer, Purchase
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -106,7 +106,7 @@ def test_an_erasure_request_is_carried_out_and_the_person_told(
     )
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        rights.carry_out_erasure(request=request, actor=owner)
+        erasure.carry_out_erasure(request=request, actor=owner)
     request.refresh_from_db()
     assert request.status == "completed" and request.email == "" and request.customer is None
     assert [m.to for m in mail.outbox] == [["aino.esimerkki@example.fi"]]

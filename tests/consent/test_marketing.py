@@ -8,10 +8,13 @@ import pytest
 from django.core import mail
 from django.test import Client
 
-from consent import marketing
-from consent.consents import permission, record_consent, record_objection
+from consent.acts.consent import record_consent
+from consent.acts.objection import record_objection
+from consent.marketing import audience, newsletters
+from consent.marketing import unsubscribe as unsubscribe_links
+from consent.marketing.permissions import permission
 from consent.models import ConsentEvent, Newsletter, OutboxEmail
-from consent.notice import current_notice
+from consent.records.notice import current_notice
 from customers.models import Customer, Interaction, Purchase
 
 pytestmark = pytest.mark.django_db
@@ -72,20 +75,20 @@ def test_an_objection_removes_the_person_from_every_audience_at_once(customer):
     record_objection(customer=customer, source=S.OWN_PAGE)
     for purpose in P:
         for channel in Ch:
-            found = marketing.audience(purpose=purpose, channel=channel)
+            found = audience.audience(purpose=purpose, channel=channel)
             assert customer not in found.customers
             assert found.refusals["objected"] == 1
 
 
 def test_restricted_and_suppressed_people_are_in_no_audience(customer):
+    from consent.mail.suppression import suppress
     from consent.models import Suppression
-    from consent.suppression import suppress
 
     _buyer(customer)
     other = _buyer(Customer.objects.create(first_name="B", last_name="C", email="b@example.fi"))
     Customer.objects.filter(pk=customer.pk).update(restricted_at="2026-01-01T00:00:00Z")
     suppress(email=other.email, reason=Suppression.Reason.ERASURE)
-    found = marketing.audience(purpose=P.NEWSLETTER, channel=Ch.EMAIL)
+    found = audience.audience(purpose=P.NEWSLETTER, channel=Ch.EMAIL)
     assert found.customers == []
     assert found.refusals == {"restricted": 1, "suppressed": 1}
 
@@ -116,7 +119,7 @@ def test_double_opt_in(client, django_capture_on_commit_callbacks):
     assert "uutiskirje" in event.wording.lower() or "newsletter" in event.wording.lower()
     assert event.notice_version == current_notice().number
     assert event.ip_network == "203.0.113.0/24"
-    assert customer in marketing.audience(purpose=P.NEWSLETTER, channel=Ch.EMAIL).customers
+    assert customer in audience.audience(purpose=P.NEWSLETTER, channel=Ch.EMAIL).customers
 
 
 def test_nothing_is_pre_ticked_and_an_unticked_box_is_refused(client):
@@ -146,10 +149,10 @@ def test_the_newsletter_reaches_the_audience_with_rfc8058_headers_and_its_own_li
     )
     Customer.objects.create(first_name="Ei", last_name="Lupaa", email="ei@example.fi")
     newsletter = Newsletter.objects.create(subject="Syksyn kurssit", body="Tervetuloa!")
-    assert marketing.send_newsletter(newsletter=newsletter, actor=owner) == 2
+    assert newsletters.send_newsletter(newsletter=newsletter, actor=owner) == 2
     marketing_outbox = OutboxEmail.objects.filter(newsletter=newsletter)
     assert marketing_outbox.count() == 2
-    from consent.outbox import send_pending
+    from consent.mail.outbox import send_pending
 
     assert send_pending(newsletter=newsletter) == (2, 0)
     messages = smtp_server.wait_for(2)
@@ -175,13 +178,15 @@ def test_the_newsletter_reaches_the_audience_with_rfc8058_headers_and_its_own_li
     assert withdrawn.source == "unsubscribe"
     assert (
         withdrawn.customer
-        not in marketing.audience(purpose=P.NEWSLETTER, channel=Ch.EMAIL).customers
+        not in audience.audience(purpose=P.NEWSLETTER, channel=Ch.EMAIL).customers
     )
 
 
 def test_the_unsubscribe_get_changes_nothing_and_offers_the_own_data_page(client, customer):
     _buyer(customer)
-    path = "/" + marketing.unsubscribe_link(customer, P.NEWSLETTER, Ch.EMAIL).split("/", 3)[3]
+    path = (
+        "/" + unsubscribe_links.unsubscribe_link(customer, P.NEWSLETTER, Ch.EMAIL).split("/", 3)[3]
+    )
     page = client.get(path)
     assert page.status_code == 200 and "/rights/" in page.content.decode()
     assert not ConsentEvent.objects.exists()
@@ -191,9 +196,11 @@ def test_the_unsubscribe_get_changes_nothing_and_offers_the_own_data_page(client
 def test_someone_who_unsubscribed_after_queueing_is_not_sent_to(owner, customer):
     _buyer(customer)
     newsletter = Newsletter.objects.create(subject="S", body="B")
-    marketing.send_newsletter(newsletter=newsletter, actor=owner)
-    marketing.unsubscribe(token=marketing.unsubscribe_token(customer, P.NEWSLETTER, Ch.EMAIL))
-    from consent.outbox import send_pending
+    newsletters.send_newsletter(newsletter=newsletter, actor=owner)
+    unsubscribe_links.unsubscribe(
+        token=unsubscribe_links.unsubscribe_token(customer, P.NEWSLETTER, Ch.EMAIL)
+    )
+    from consent.mail.outbox import send_pending
 
     assert send_pending(newsletter=newsletter) == (0, 1)
     assert not mail.outbox
@@ -243,10 +250,10 @@ def test_staff_cannot_send_newsletters_or_export_the_audience(client, staff):
 def test_the_customer_switches_a_channel_on_their_own_page(
     client, customer, django_capture_on_commit_callbacks
 ):
-    from consent import rights
+    from consent.acts import requests
 
     with django_capture_on_commit_callbacks(execute=True):
-        rights.submit_request(email=customer.email, request_type="access", language="fi")
+        requests.submit_request(email=customer.email, request_type="access", language="fi")
     path = "/" + re.search(
         r"https?://[^/\s]+/(rights/verify/[^/\s]+/)", mail.outbox[-1].body
     ).group(1)
@@ -303,7 +310,7 @@ def test_staff_record_a_paper_consent_into_the_ledger(client, staff, customer):
 
 
 def test_a_later_import_does_not_bring_marketing_back_to_someone_who_objected(owner):
-    from consent.suppression import is_suppressed
+    from consent.mail.suppression import is_suppressed
     from customers.importing import import_bookings, read_bookings
 
     customer = _buyer(
@@ -323,13 +330,13 @@ def test_a_later_import_does_not_bring_marketing_back_to_someone_who_objected(ow
     assert customer.enrollments.count() == 1  # the booking is imported...
     for purpose in P:
         for channel in Ch:  # ...and marketing stays off everywhere
-            assert customer not in marketing.audience(purpose=purpose, channel=channel).customers
+            assert customer not in audience.audience(purpose=purpose, channel=channel).customers
     assert ConsentEvent.objects.filter(action="given").count() == 0
 
 
 def test_the_suppression_list_knows_a_phone_however_it_is_typed():
+    from consent.mail.suppression import is_suppressed, suppress
     from consent.models import Suppression
-    from consent.suppression import is_suppressed, suppress
 
     suppress(phone="+358401234567", reason=Suppression.Reason.OBJECTION)
     assert is_suppressed(phone="040 123 4567")

@@ -4,8 +4,8 @@ inventory (R20, R21)."""
 import pytest
 from django.core.exceptions import ValidationError
 
-from consent import notice
 from consent.models import Disclosure, NoticeVersion, Recipient, StudioSettings
+from consent.records import notice
 from customers.inventory import Category, Erasure, FieldRule, rule_for
 
 pytestmark = pytest.mark.django_db
@@ -192,7 +192,7 @@ def test_the_record_of_processing_is_the_owners(client, owner, staff, studio):
 def test_a_consent_records_the_notice_version_in_force_which_stays_readable(
     client, studio, customer
 ):
-    from consent.consents import record_objection
+    from consent.acts.objection import record_objection
     from consent.models import ConsentEvent
 
     first = notice.publish_notice()

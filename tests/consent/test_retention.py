@@ -7,8 +7,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from consent.mail.suppression import is_suppressed
 from consent.models import ConsentEvent, LinkToken, RightsRequest
-from consent.suppression import is_suppressed
 from customers.models import Customer, Purchase
 
 pytestmark = pytest.mark.django_db

@@ -6,8 +6,8 @@ import re
 import pytest
 from django.core import mail
 
+from consent.mail.suppression import is_suppressed
 from consent.models import ConsentEvent, OutboxEmail, RightsRequest
-from consent.suppression import is_suppressed
 from customers.models import Customer
 
 pytestmark = pytest.mark.django_db

@@ -5,9 +5,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from consent import rights
+from consent.acts import requests
+from consent.mail.links import TokenError, TokenProblem, issue_token, peek_token, use_token
 from consent.models import LinkToken, RightsRequest
-from consent.tokens import TokenError, TokenProblem, issue_token, peek_token, use_token
 
 pytestmark = pytest.mark.django_db
 
@@ -67,8 +67,8 @@ def test_another_persons_link_opens_only_that_persons_request(client, customer):
     other = customer.__class__.objects.create(
         first_name="Toinen", last_name="Henkilö", email="toinen@example.fi"
     )
-    rights.submit_request(email=customer.email, request_type="access", language="fi")
-    rights.submit_request(email=other.email, request_type="access", language="fi")
+    requests.submit_request(email=customer.email, request_type="access", language="fi")
+    requests.submit_request(email=other.email, request_type="access", language="fi")
     mine, theirs = RightsRequest.objects.order_by("pk")
     raw = issue_token(request=theirs, purpose=LinkToken.Purpose.VERIFY_REQUEST)
     client.post(f"/rights/verify/{raw}/")
@@ -85,7 +85,7 @@ def test_the_same_link_posted_twice_at_once_changes_state_once(customer):
 
     from django.db import connection
 
-    rights.submit_request(email=customer.email, request_type="objection", language="fi")
+    requests.submit_request(email=customer.email, request_type="objection", language="fi")
     request = RightsRequest.objects.get()
     raw = issue_token(request=request, purpose=LinkToken.Purpose.VERIFY_REQUEST)
     barrier = threading.Barrier(2)
@@ -94,7 +94,7 @@ def test_the_same_link_posted_twice_at_once_changes_state_once(customer):
     def follow_link() -> None:
         barrier.wait()
         try:
-            rights.verify_request(raw_token=raw)
+            requests.verify_request(raw_token=raw)
             outcomes.append("verified")
         except TokenError as error:
             outcomes.append(error.problem.value)

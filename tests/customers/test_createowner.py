@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import CommandError, call_command
 
-from customers.roles import OWNER, ROLE_PERMISSIONS, STAFF
+from rekisteri.roles import OWNER, ROLE_PERMISSIONS, STAFF
 
 pytestmark = pytest.mark.django_db
 

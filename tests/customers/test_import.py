@@ -11,8 +11,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 
+from consent.mail.suppression import is_suppressed, suppress
 from consent.models import AuditEntry, ConsentEvent, Suppression
-from consent.suppression import is_suppressed, suppress
 from customers import importing
 from customers.models import Course, Customer, Enrollment
 

@@ -15,7 +15,8 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core import mail
 
-from consent import marketing, rights
+from consent.acts import requests
+from consent.marketing import unsubscribe as unsubscribe_links
 from tests.conftest import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -173,7 +174,7 @@ def test_the_public_pages_pass_axe_at_a_phone_width(open_page, customer_with_his
     assert response.status == 404
     problems += _problems(page, language, "token problem")
 
-    rights.submit_request(email=customer.email, request_type="access", language=language)
+    requests.submit_request(email=customer.email, request_type="access", language=language)
     response = page.goto(_path_of_last_link())
     assert response.status == 200
     problems += _problems(page, language, "verify link")
@@ -202,7 +203,7 @@ def test_the_public_pages_pass_axe_at_a_phone_width(open_page, customer_with_his
     page.goto("/marketing/subscribe/sent/")
     problems += _problems(page, language, "sign-up sent")
 
-    page.goto(_site_path(marketing.unsubscribe_link(customer, "newsletter", "email")))
+    page.goto(_site_path(unsubscribe_links.unsubscribe_link(customer, "newsletter", "email")))
     problems += _problems(page, language, "unsubscribe")
     _send_button(page).click()
     page.wait_for_selector("h1")

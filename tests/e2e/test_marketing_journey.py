@@ -5,9 +5,9 @@ import re
 
 import pytest
 
-from consent import marketing
+from consent.mail.outbox import send_pending
+from consent.marketing import audience, newsletters
 from consent.models import ConsentEvent, Newsletter
-from consent.outbox import send_pending
 from customers.models import Customer
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,10 +36,10 @@ def test_sign_up_confirm_and_unsubscribe(browser_page, live_server, smtp_server,
     page.click("main form button[type=submit]")
     page.wait_for_selector("h1")
     customer = Customer.objects.get(email="selja.tilaaja@example.fi")
-    assert customer in marketing.audience(purpose="newsletter", channel="email").customers
+    assert customer in audience.audience(purpose="newsletter", channel="email").customers
 
     newsletter = Newsletter.objects.create(subject="Kevään kurssit", body="Tervetuloa joogaan!")
-    marketing.send_newsletter(newsletter=newsletter, actor=owner)
+    newsletters.send_newsletter(newsletter=newsletter, actor=owner)
     send_pending(newsletter=newsletter)
     letter = smtp_server.wait_for(2)[1]
     assert letter["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
@@ -51,4 +51,4 @@ def test_sign_up_confirm_and_unsubscribe(browser_page, live_server, smtp_server,
     page.click("main form button[type=submit]")
     page.wait_for_selector("h1")
     assert ConsentEvent.objects.filter(customer=customer, action="withdrawn").exists()
-    assert customer not in marketing.audience(purpose="newsletter", channel="email").customers
+    assert customer not in audience.audience(purpose="newsletter", channel="email").customers

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from consent.retention import apply_retention
+from consent.acts.retention import apply_retention
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from consent.backup import BackupError, make_backup
+from rekisteri.backup import BackupError, make_backup
 
 
 def human_size(size: int) -> str:

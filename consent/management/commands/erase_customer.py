@@ -4,7 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from consent.erasure import erase_customer, erasure_preview
+from consent.acts.erasure import erase_customer, erasure_preview
 from customers.fields import normalise_email
 from customers.models import Customer
 

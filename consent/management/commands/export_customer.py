@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.loader import render_to_string
 
-from consent.access import build_access_report, readable_sections
+from consent.acts.access import build_access_report, readable_sections
 from customers.fields import normalise_email
 from customers.models import Customer
 

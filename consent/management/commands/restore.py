@@ -5,8 +5,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
-from consent.backup import BackupError, inspect_backup, restore_backup
 from consent.management.commands.backup import human_size
+from rekisteri.backup import BackupError, inspect_backup, restore_backup
 
 
 class Command(BaseCommand):

@@ -5,7 +5,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from consent.outbox import send_pending
+from consent.mail.outbox import send_pending
 
 
 class Command(BaseCommand):

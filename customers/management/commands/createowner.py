@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from customers.roles import OWNER
+from rekisteri.roles import OWNER
 
 
 def owner_exists() -> bool:

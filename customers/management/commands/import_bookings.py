@@ -6,8 +6,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from consent.audit import Action, record
-from consent.suppression import is_suppressed
+from consent.mail.suppression import is_suppressed
+from consent.records.audit import Action, record
 from customers import importing
 
 

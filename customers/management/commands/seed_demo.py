@@ -476,7 +476,8 @@ class Studio:
         }
         cancellations = [e for e in self.enrollments if e.status == Enrollment.Status.CANCELLED]
         for number, enrollment in enumerate(cancellations):
-            customer, when = enrollment.customer, enrollment.cancelled_at
+            customer = enrollment.customer
+            when = enrollment.cancelled_at or enrollment.enrolled_at
             # Taking turns, so that both channels appear even in a small demo.
             options = self.reachable(customer, CANCELLATIONS)
             how, text = options[number % len(options)]
@@ -517,6 +518,7 @@ class Studio:
                 e
                 for e in active
                 if e.course_id == cancelled.course_id
+                and cancelled.cancelled_at is not None
                 and e.enrolled_at > cancelled.cancelled_at + timedelta(hours=2)
                 and e.customer.phone
             ]
@@ -593,7 +595,7 @@ class Studio:
             resolution="Pahoittelimme puhelimessa ja tarjosimme yhden maksuttoman tunnin.",
             resolved_at=self.not_future(when + timedelta(days=2)),
         )
-        if second.customer.phone:
+        if second.customer.phone and complaint.resolved_at is not None:
             add(
                 second.customer,
                 Interaction.Kind.CALL,

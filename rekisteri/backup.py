@@ -68,18 +68,13 @@ from django.apps import apps
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
-from django.db import DatabaseError, connection, connections, transaction
+from django.db import DatabaseError, connection, connections
 from django.db.backends.sqlite3._functions import register as register_sqlite_functions
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
-from consent.erasure import erase_customer
-from consent.models import ConsentEvent, Suppression
-from consent.suppression import _values as contact_values  # the exact hashed forms
-from consent.suppression import keyed_hash
-from consent.suppression import suppress as suppress_contact
-from customers.models import Customer
+from consent.acts import restore as what_outlives
 
 APP = "rekisteri"
 FORMAT = 1
@@ -629,48 +624,6 @@ def _check_migrations(info: BackupInfo) -> None:
 # --- Restoring ---------------------------------------------------------------------------
 
 
-@dataclass
-class _Before:
-    """What the database being replaced says about erasures, suppressions and consents."""
-
-    readable: bool
-    suppressions: list[tuple[str, str, datetime]] = field(default_factory=list)
-    customers: dict[int, tuple[datetime, datetime | None]] = field(default_factory=dict)
-    events: list[dict[str, Any]] = field(default_factory=list)
-    warning: str = ""
-
-
-def _event_fields() -> list[str]:
-    return [f.attname for f in ConsentEvent._meta.concrete_fields if not f.primary_key]
-
-
-def _read_before() -> _Before:
-    try:
-        with transaction.atomic():
-            return _Before(
-                readable=True,
-                suppressions=list(
-                    Suppression.objects.values_list("value_hash", "reason", "created_at")
-                ),
-                customers={
-                    pk: (created, restricted)
-                    for pk, created, restricted in Customer.objects.values_list(
-                        "pk", "created_at", "restricted_at"
-                    )
-                },
-                events=list(ConsentEvent.objects.values(*_event_fields())),
-            )
-    except DatabaseError as e:
-        return _Before(
-            readable=False,
-            warning=(
-                f"The database being replaced could not be read ({e}), so nothing recorded "
-                "after the backup could be applied again: check the erasures, objections "
-                "and the suppression list made since the backup by hand."
-            ),
-        )
-
-
 def restore_backup(
     path: str | Path, *, progress: Progress | None = None, save_current: bool = True
 ) -> RestoreReport:
@@ -680,7 +633,7 @@ def restore_backup(
         raise BackupError("A restore cannot run inside a transaction.")
     info = inspect_backup(path)
     _check_migrations(info)
-    before = _read_before()
+    before = what_outlives.snapshot()
     report = RestoreReport(backup=info, row_counts={})
     if before.warning:
         report.warnings.append(before.warning)
@@ -702,7 +655,7 @@ def restore_backup(
     _replace_database(info, progress=progress)
     try:
         report.migrated = _migrate_if_needed()
-        _reapply(before, report)
+        what_outlives.reapply(before, report)
     except Exception as e:
         if report.saved_before is None:
             raise BackupError(
@@ -849,7 +802,8 @@ def _replace_postgresql(
                     raise BackupError(
                         "pg_restore did not write the restore as one transaction; nothing was run."
                     )
-                for chunk in iter(lambda: restore.stdout.read(1 << 16), b""):
+                stdout = restore.stdout
+                for chunk in iter(lambda: stdout.read(1 << 16), b""):
                     psql.stdin.write(chunk)
                     report(done[0], info.data_entries)
             except BrokenPipeError:
@@ -890,83 +844,6 @@ def _migrate_if_needed() -> bool:
         return False
     call_command("migrate", interactive=False, verbosity=0)
     return True
-
-
-def _contact_hashes(customer: Customer) -> set[str]:
-    return {keyed_hash(value) for value in contact_values(customer.email, customer.phone)}
-
-
-def _reapply(before: _Before, report: RestoreReport) -> None:
-    if not before.readable:
-        return
-    with transaction.atomic():
-        present = set(Suppression.objects.values_list("value_hash", flat=True))
-        missing = [
-            Suppression(value_hash=value_hash, reason=reason, created_at=created_at)
-            for value_hash, reason, created_at in before.suppressions
-            if value_hash not in present
-        ]
-        Suppression.objects.bulk_create(missing)
-        report.suppressions_added = len(missing)
-
-        suppressed = {value_hash for value_hash, _reason, _at in before.suppressions}
-        still_here: set[int] = set()
-        to_erase: list[Customer] = []
-        for customer in Customer.objects.only(
-            "pk", "created_at", "restricted_at", "email", "phone"
-        ).iterator():
-            known = before.customers.get(customer.pk)
-            if known is not None and known[0] == customer.created_at:
-                still_here.add(customer.pk)
-                if known[1] is not None and customer.restricted_at is None:
-                    Customer.objects.filter(pk=customer.pk).update(restricted_at=known[1])
-                    report.restrictions_restored += 1
-            elif suppressed & _contact_hashes(customer):
-                to_erase.append(customer)
-
-        objected = _replay_consent_events(before, still_here, report)
-        for customer in Customer.objects.filter(pk__in=objected):
-            suppress_contact(
-                email=customer.email, phone=customer.phone, reason=Suppression.Reason.OBJECTION
-            )
-        report.objections_restored = len(objected)
-
-        for customer in to_erase:
-            erase_customer(customer, actor=None)
-        report.customers_erased = len(to_erase)
-
-
-def _replay_consent_events(
-    before: _Before, still_here: set[int], report: RestoreReport
-) -> set[int]:
-    """Adds the ledger's events the backup lacks for customers still here; returns the
-    customers whose objection came back."""
-    key_fields = ("customer_id", "purpose", "channel", "action", "at")
-    present = set(ConsentEvent.objects.values_list(*key_fields))
-    links = [
-        f
-        for f in ConsentEvent._meta.concrete_fields
-        if f.is_relation and f.attname != "customer_id"
-    ]
-    existing = {
-        f.attname: set(f.related_model._base_manager.values_list("pk", flat=True)) for f in links
-    }
-    new: list[ConsentEvent] = []
-    for event in before.events:
-        if event["customer_id"] not in still_here:
-            continue
-        if tuple(event[k] for k in key_fields) in present:
-            continue
-        values = dict(event)
-        for f in links:
-            if values[f.attname] is not None and values[f.attname] not in existing[f.attname]:
-                values[f.attname] = None  # e.g. a user added after the backup
-        if any(values[f.attname] is None and not f.null for f in links):
-            continue
-        new.append(ConsentEvent(**values))
-    ConsentEvent.objects.bulk_create(new)
-    report.consent_events_added = len(new)
-    return {e.customer_id for e in new if e.action == ConsentEvent.Action.OBJECTED}
 
 
 def row_counts() -> dict[str, int]:

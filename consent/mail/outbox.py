@@ -73,7 +73,7 @@ def _still_allowed(email: OutboxEmail) -> bool:
         return True
     if email.customer is None:
         return False
-    from consent.consents import permission
+    from consent.marketing.permissions import permission
 
     return permission(email.customer, email.marketing_purpose, "email").allowed
 

@@ -1,11 +1,11 @@
-"""The services that carry out a data subject's rights (GDPR Art. 12-21).
+"""Data-subject requests (GDPR Art. 12): receiving, verifying, extending, refusing,
+completing a request, and releasing the access report.
 
-One function per legal act, each in one transaction; views, admin actions and management
-commands call these and nothing else. Emails are stored in the outbox and sent after the
-commit, so a failed send never loses a request.
+Emails are stored in the outbox in the same transaction, so a failed send never loses a
+request.
 """
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -16,17 +16,18 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consent import audit, deadlines
-from consent.consents import record_objection
-from consent.erasure import erase_customer
+from consent.acts.objection import record_objection
+from consent.acts.restriction import restrict
+from consent.mail.links import issue_token, use_token
+from consent.mail.outbox import queue_email, site_link
 from consent.models import ConsentEvent, LinkToken, Recipient, RecipientTask, RightsRequest
-from consent.outbox import queue_email, site_link
-from consent.tokens import issue_token, use_token
+from consent.records import audit, deadlines
 from customers.fields import normalise_email
 from customers.models import Customer
-from customers.roles import OWNER
+from rekisteri.roles import OWNER
 
 Type, Status = RightsRequest.Type, RightsRequest.Status
+
 
 # Completing these tells the processors and recipients (Art. 19, R18).
 TELL_RECIPIENTS = (Type.RECTIFICATION, Type.ERASURE, Type.RESTRICTION)
@@ -61,7 +62,7 @@ def _tell_owners(request: RightsRequest) -> None:
         )
 
 
-def _tell_customer(request: RightsRequest, template: str, **context: Any) -> None:
+def tell_customer(request: RightsRequest, template: str, **context: Any) -> None:
     address = request.email or (request.customer.email if request.customer else "")
     if not address:
         return
@@ -100,11 +101,11 @@ def submit_request(
             request.closed_at = timezone.now()
             request.outcome = _("The register holds no data for this address.")
             request.save(update_fields=["status", "closed_at", "outcome"])
-            _tell_customer(request, "rights_nothing_held")
+            tell_customer(request, "rights_nothing_held")
         else:
             raw = issue_token(request=request, purpose=LinkToken.Purpose.VERIFY_REQUEST)
             link = site_link(reverse("consent:verify", args=[raw]))
-            _tell_customer(request, "rights_verify", link=link, hours=settings.RIGHTS_LINK_HOURS)
+            tell_customer(request, "rights_verify", link=link, hours=settings.RIGHTS_LINK_HOURS)
     return request
 
 
@@ -113,7 +114,7 @@ def _start_processing(request: RightsRequest) -> None:
     customer = request.customer
     if request.request_type == Type.OBJECTION and customer is not None:
         record_objection(customer=customer, source=ConsentEvent.Source.OWN_PAGE)
-        _complete(request, outcome=_("Direct marketing stopped on every channel."))
+        complete(request, outcome=_("Direct marketing stopped on every channel."))
         return
     if request.request_type == Type.RESTRICTION and customer is not None:
         restrict(customer=customer)
@@ -139,7 +140,7 @@ def verify_request(*, raw_token: str) -> RightsRequest:
     return request
 
 
-def _verified_request(
+def verified_request(
     *, customer: Customer, request_type: str, language: str, **fields: Any
 ) -> RightsRequest:
     """A request from someone already verified (on their own page): received now."""
@@ -160,7 +161,7 @@ def _verified_request(
 def start_request(*, customer: Customer, request_type: str, language: str) -> RightsRequest:
     """A request made on the customer's own page, where they are already verified."""
     with transaction.atomic():
-        request = _verified_request(customer=customer, request_type=request_type, language=language)
+        request = verified_request(customer=customer, request_type=request_type, language=language)
         _start_processing(request)
     return request
 
@@ -207,14 +208,14 @@ def record_request(
     return request
 
 
-def _require_open(request: RightsRequest) -> None:
+def require_open(request: RightsRequest) -> None:
     if not request.is_open:
         raise RightsError(_("This request is closed already."))
 
 
 def extend_request(*, request: RightsRequest, reason: str, actor: Any) -> RightsRequest:
     """Extend the deadline by two months; the customer is told why (Art. 12(3))."""
-    _require_open(request)
+    require_open(request)
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the extension.")})
     if request.extended_at is not None:
@@ -229,13 +230,13 @@ def extend_request(*, request: RightsRequest, reason: str, actor: Any) -> Rights
         request.extension_reason = reason.strip()
         request.due_on = deadlines.extended_due_date(timezone.localdate(request.received_at))
         request.save(update_fields=["status", "extended_at", "extension_reason", "due_on"])
-        _tell_customer(request, "rights_extended")
+        tell_customer(request, "rights_extended")
     return request
 
 
 def refuse_request(*, request: RightsRequest, reason: str, actor: Any) -> RightsRequest:
     """Refuse with reasons and tell of the right to complain (Art. 12(4))."""
-    _require_open(request)
+    require_open(request)
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the refusal.")})
     with transaction.atomic():
@@ -243,11 +244,11 @@ def refuse_request(*, request: RightsRequest, reason: str, actor: Any) -> Rights
         request.refusal_reason = reason.strip()
         request.closed_at = timezone.now()
         request.save(update_fields=["status", "refusal_reason", "closed_at"])
-        _tell_customer(request, "rights_refused")
+        tell_customer(request, "rights_refused")
     return request
 
 
-def _complete(request: RightsRequest, *, outcome: str, notify: bool = True) -> None:
+def complete(request: RightsRequest, *, outcome: str, notify: bool = True) -> None:
     request.status = Status.COMPLETED
     request.closed_at = timezone.now()
     request.outcome = outcome
@@ -257,22 +258,22 @@ def _complete(request: RightsRequest, *, outcome: str, notify: bool = True) -> N
             RecipientTask(request=request, recipient_name=r.name) for r in Recipient.objects.all()
         )
     if notify:
-        _tell_customer(request, "rights_completed")
+        tell_customer(request, "rights_completed")
 
 
 def complete_request(*, request: RightsRequest, actor: Any, outcome: str = "") -> RightsRequest:
     """Mark a request answered (access given, correction made...) and tell the customer."""
-    _require_open(request)
+    require_open(request)
     if request.request_type == Type.ERASURE:
         raise RightsError(_("An erasure is completed by carrying it out."))
     with transaction.atomic():
-        _complete(request, outcome=outcome or _("Done."))
+        complete(request, outcome=outcome or _("Done."))
     return request
 
 
 def release_report(*, request: RightsRequest, actor: Any) -> RightsRequest:
     """Send the customer an expiring link to their data and close the request (R13)."""
-    _require_open(request)
+    require_open(request)
     if request.request_type not in (Type.ACCESS, Type.PORTABILITY):
         raise RightsError(_("Only an access or copy request has a report to release."))
     if request.customer is None:
@@ -284,7 +285,7 @@ def release_report(*, request: RightsRequest, actor: Any) -> RightsRequest:
             hours=settings.RIGHTS_REPORT_LINK_DAYS * 24,
         )
         link = site_link(reverse("consent:open_report", args=[raw]))
-        _complete(request, outcome=_("The report was released to the customer."), notify=False)
+        complete(request, outcome=_("The report was released to the customer."), notify=False)
         audit.record(
             audit.Action.EXPORT,
             user=actor,
@@ -292,154 +293,7 @@ def release_report(*, request: RightsRequest, actor: Any) -> RightsRequest:
             customer=request.customer,
             detail="access report released",
         )
-        _tell_customer(
+        tell_customer(
             request, "rights_report_released", link=link, days=settings.RIGHTS_REPORT_LINK_DAYS
         )
     return request
-
-
-def carry_out_erasure(*, request: RightsRequest, actor: Any) -> dict[str, int]:
-    """Erase the requester, record what was done, and tell them (P7, R16)."""
-    _require_open(request)
-    if request.request_type != Type.ERASURE:
-        raise RightsError(_("This is not an erasure request."))
-    if request.customer is None:
-        raise RightsError(_("The request is not linked to a customer."))
-    with transaction.atomic():
-        address = request.email or request.customer.email
-        language = request.language
-        counts = erase_customer(request.customer, actor=actor)
-        request.refresh_from_db()
-        summary = ", ".join(f"{name}: {count}" for name, count in counts.items() if count)
-        _complete(request, outcome=_("Erased. %(summary)s") % {"summary": summary}, notify=False)
-        if address:
-            # The person is gone from the register: this last message is deleted once sent.
-            queue_email(
-                to=address,
-                template="rights_completed",
-                context={"request": request},
-                language=language,
-                request=request,
-                delete_after_sending=True,
-            )
-    return counts
-
-
-def restrict(*, customer: Customer, actor: Any = None) -> None:
-    """Keep the data but stop everything except storage (Art. 18, R17)."""
-    Customer.objects.filter(pk=customer.pk, restricted_at__isnull=True).update(
-        restricted_at=timezone.now()
-    )
-
-
-def lift_restriction(*, customer: Customer, actor: Any) -> None:
-    """Lift a restriction, telling the customer first (Art. 18(3))."""
-    with transaction.atomic():
-        if customer.email:
-            queue_email(
-                to=customer.email,
-                template="restriction_lifted",
-                context={"customer": customer},
-                language=settings.LANGUAGE_CODE,
-                customer=customer,
-            )
-        Customer.objects.filter(pk=customer.pk).update(restricted_at=None)
-
-
-CONTACT_FIELDS = (
-    "first_name",
-    "last_name",
-    "phone",
-    "street_address",
-    "postal_code",
-    "city",
-    "country",
-)
-
-
-def rectify_contact_details(*, customer: Customer, changes: dict[str, Any]) -> list[str]:
-    """The customer corrects their own contact details (Art. 16, R15); returns what changed."""
-    with transaction.atomic():
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
-        changed = [
-            name
-            for name in CONTACT_FIELDS
-            if name in changes and getattr(customer, name) != changes[name]
-        ]
-        for name in changed:
-            setattr(customer, name, changes[name])
-        if not changed:
-            return []
-        # Only what changed is checked: a note the staff confirmed is not health data
-        # must not stop a customer from correcting their address.
-        customer.full_clean(
-            exclude=[f.name for f in Customer._meta.fields if f.name not in changed]
-        )
-        customer.save(update_fields=changed)
-        labels = ", ".join(str(Customer._meta.get_field(n).verbose_name) for n in changed)
-        request = _verified_request(
-            customer=customer,
-            request_type=Type.RECTIFICATION,
-            language=settings.LANGUAGE_CODE,
-        )
-        _complete(
-            request,
-            outcome=_("The customer corrected on their own page: %(fields)s.") % {"fields": labels},
-            notify=False,
-        )
-    return changed
-
-
-def request_email_change(*, customer: Customer, new_email: str, language: str) -> None:
-    """A new email is confirmed by a link sent to it before it replaces the old (R15)."""
-    new_email = normalise_email(new_email)
-    with transaction.atomic():
-        request = _verified_request(
-            customer=customer,
-            request_type=Type.RECTIFICATION,
-            language=language,
-            outcome=_("The customer asked to change their email address."),
-        )
-        raw = issue_token(
-            request=request, purpose=LinkToken.Purpose.CONFIRM_EMAIL, new_email=new_email
-        )
-        queue_email(
-            to=new_email,
-            template="email_change_confirm",
-            context={
-                "link": site_link(reverse("consent:confirm_email", args=[raw])),
-                "hours": settings.RIGHTS_LINK_HOURS,
-            },
-            language=language,
-            customer=customer,
-            request=request,
-        )
-
-
-def confirm_email_change(*, raw_token: str) -> Customer:
-    with transaction.atomic():
-        token = use_token(raw_token, purpose=LinkToken.Purpose.CONFIRM_EMAIL)
-        request = token.request
-        customer = request.customer
-        if customer is None or not request.is_open:
-            raise RightsError(_("This change can no longer be made."))
-        customer = Customer.objects.select_for_update().get(pk=customer.pk)
-        customer.email = token.new_email
-        customer.full_clean(exclude=[f.name for f in Customer._meta.fields if f.name != "email"])
-        customer.save(update_fields=["email"])
-        request.email = token.new_email
-        request.save(update_fields=["email"])
-        _complete(
-            request, outcome=_("The email address was changed after confirmation."), notify=False
-        )
-    return customer
-
-
-def due_soon(*, days: int = 7) -> Any:
-    """Open requests that are overdue or due within `days`, most urgent first."""
-    limit = timezone.localdate() + timedelta(days=days)
-    return (
-        RightsRequest.objects.filter(status__in=RightsRequest.OPEN_STATUSES, due_on__lte=limit)
-        .select_related("customer")
-        .order_by("due_on")
-    )

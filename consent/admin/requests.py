@@ -1,8 +1,5 @@
-"""The owner's side of data-subject rights in the admin: the request queue and its acts.
-
-Every act here calls a service in consent/rights.py, consent/erasure.py or consent/access.py
-and nothing else; what a service refuses is shown to the owner as an error message.
-"""
+"""The request queue: data-subject requests with their legal deadlines, and the owner's
+acts on them. Every act calls a function in consent/acts/ and nothing else."""
 
 import json
 from dataclasses import dataclass
@@ -16,57 +13,28 @@ from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import formats, timezone
-from django.utils.html import format_html, format_html_join
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from consent import access, audit, consents, erasure, marketing, notice, outbox, rights
+from consent.acts import access, erasure, requests
+from consent.admin.common import error_text, show_error
 from consent.models import (
-    AuditEntry,
-    Breach,
-    ConsentEvent,
-    Disclosure,
-    Newsletter,
-    NoticeVersion,
-    OutboxEmail,
-    Recipient,
     RecipientTask,
     RightsRequest,
-    StudioSettings,
-    Suppression,
 )
+from consent.records import audit
 from consent.templatetags.rights_admin import deadline_html
-from customers.models import Customer
 
 Type, Status, Channel = RightsRequest.Type, RightsRequest.Status, RightsRequest.Channel
 
+
 REPORT_TYPES = (Type.ACCESS, Type.PORTABILITY)
-
-
-def show_error(form: forms.Form, error: ValidationError) -> None:
-    """Put a service's ValidationError on the form: on its field when the form has one."""
-    if hasattr(error, "error_dict"):
-        for name, errors in error.error_dict.items():
-            form.add_error(name if name in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def error_text(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return " ".join(error.messages)
-    return str(error)
-
-
-# The request queue ---------------------------------------------------------------------
 
 
 class DeadlineFilter(admin.SimpleListFilter):
@@ -366,7 +334,9 @@ class RightsRequestAdmin(admin.ModelAdmin):
             return self.inlines
         return ()
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+    def get_form(  # type: ignore[override]
+        self, request: HttpRequest, obj: Any = None, **kwargs: Any
+    ) -> Any:
         if obj is None:
             kwargs["form"] = RecordRequestForm
         return super().get_form(request, obj, **kwargs)
@@ -374,7 +344,7 @@ class RightsRequestAdmin(admin.ModelAdmin):
     def add_view(
         self, request: HttpRequest, form_url: str = "", extra_context: Any = None
     ) -> HttpResponse:
-        """Record a request through rights.record_request; what it refuses goes on the form."""
+        """Record a request through requests.record_request; what it refuses goes on the form."""
         if not self.has_add_permission(request):
             raise PermissionDenied
         fieldsets = self.get_fieldsets(request, None)
@@ -384,7 +354,7 @@ class RightsRequestAdmin(admin.ModelAdmin):
             if form.is_valid():
                 data = form.cleaned_data
                 try:
-                    rr = rights.record_request(
+                    rr = requests.record_request(
                         request_type=data["request_type"],
                         channel=data["channel"],
                         customer=data.get("customer"),
@@ -396,7 +366,7 @@ class RightsRequestAdmin(admin.ModelAdmin):
                     )
                 except ValidationError as error:
                     show_error(form, error)
-                except rights.RightsError as error:
+                except requests.RightsError as error:
                     form.add_error(None, str(error))
                 else:
                     self.log_addition(request, rr, [{"added": {}}])
@@ -452,7 +422,7 @@ class RightsRequestAdmin(admin.ModelAdmin):
     # The owner's acts ----------------------------------------------------------------------
 
     def available_actions(self, request: HttpRequest, rr: RightsRequest) -> list[dict[str, str]]:
-        """The buttons on a request's page, by its type, status and the user's rights."""
+        """The buttons on a request's page, by its type, status and the user's requests."""
         user = request.user
         found: list[tuple[str, Any, str]] = []
         has_report = rr.request_type in REPORT_TYPES and rr.customer_id is not None
@@ -551,7 +521,7 @@ class RightsRequestAdmin(admin.ModelAdmin):
                     self._carry_out(act, rr, form.cleaned_data, request)
                 except ValidationError as error:
                     show_error(form, error)
-                except rights.RightsError as error:
+                except requests.RightsError as error:
                     self.message_user(request, str(error), messages.ERROR)
                     return self._back(rr)
                 else:
@@ -573,21 +543,21 @@ class RightsRequestAdmin(admin.ModelAdmin):
     ) -> None:
         actor = request.user
         if act.name == "extend":
-            rights.extend_request(request=rr, reason=data["reason"], actor=actor)
+            requests.extend_request(request=rr, reason=data["reason"], actor=actor)
         elif act.name == "refuse":
-            rights.refuse_request(request=rr, reason=data["reason"], actor=actor)
+            requests.refuse_request(request=rr, reason=data["reason"], actor=actor)
         elif act.name == "complete":
-            rights.complete_request(request=rr, actor=actor, outcome=data["outcome"])
+            requests.complete_request(request=rr, actor=actor, outcome=data["outcome"])
         elif act.name == "release":
-            rights.release_report(request=rr, actor=actor)
+            requests.release_report(request=rr, actor=actor)
 
     def erase_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         rr = self._get(request, pk, "consent.erase_customer")
         if request.method == "POST":
             told = _answer_address(rr)
             try:
-                counts = rights.carry_out_erasure(request=rr, actor=request.user)
-            except (rights.RightsError, ValidationError) as error:
+                counts = erasure.carry_out_erasure(request=rr, actor=request.user)
+            except (requests.RightsError, ValidationError) as error:
                 self.message_user(request, error_text(error), messages.ERROR)
             else:
                 summary = ", ".join(f"{name}: {count}" for name, count in counts.items() if count)
@@ -688,549 +658,3 @@ class _NothingHeld(Exception):
     def __init__(self, rr: RightsRequest) -> None:
         super().__init__(rr.pk)
         self.rr = rr
-
-
-# The other consent models ----------------------------------------------------------------
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-@admin.register(OutboxEmail)
-class OutboxEmailAdmin(ReadOnlyAdmin):
-    list_display = ("to", "subject", "created_at", "sent_at", "attempts", "last_error")
-    list_filter = (("sent_at", admin.EmptyFieldListFilter), "created_at")
-    search_fields = ("to", "subject")
-    fields = (
-        "to",
-        "subject",
-        "body_text",
-        ("customer", "request"),
-        ("created_at", "sent_at"),
-        ("attempts", "last_error"),
-    )
-    actions = ("send_again",)
-
-    def has_send_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("consent.change_outboxemail")
-
-    @admin.action(description=_("Send again"), permissions=["send"])
-    def send_again(self, request: HttpRequest, queryset: QuerySet) -> None:
-        sent = failed = 0
-        for pk in queryset.filter(sent_at__isnull=True).values_list("pk", flat=True):
-            if outbox.deliver(pk):
-                sent += 1
-            else:
-                failed += 1
-        if sent:
-            self.message_user(
-                request,
-                ngettext("%(count)d email was sent.", "%(count)d emails were sent.", sent)
-                % {"count": sent},
-                messages.SUCCESS,
-            )
-        if failed:
-            self.message_user(
-                request,
-                ngettext(
-                    "%(count)d email could not be sent; see its last error.",
-                    "%(count)d emails could not be sent; see their last errors.",
-                    failed,
-                )
-                % {"count": failed},
-                messages.ERROR,
-            )
-        if not sent and not failed:
-            self.message_user(
-                request, _("The selected emails had been sent already."), messages.INFO
-            )
-
-
-@admin.register(Recipient)
-class RecipientAdmin(admin.ModelAdmin):
-    list_display = ("name", "purpose", "country", "safeguard", "is_processor")
-    list_select_related = False
-    search_fields = ("name", "purpose")
-
-    # The privacy notice names the recipients: each change publishes a new version.
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        transaction.on_commit(notice.publish_notice)
-
-    def delete_model(self, request: HttpRequest, obj: Any) -> None:
-        super().delete_model(request, obj)
-        transaction.on_commit(notice.publish_notice)
-
-    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
-        super().delete_queryset(request, queryset)
-        transaction.on_commit(notice.publish_notice)
-
-
-class StudioSettingsForm(forms.ModelForm):
-    purposes = forms.MultipleChoiceField(
-        label=_("purposes in use"),
-        choices=StudioSettings.Purpose.choices,
-        widget=forms.CheckboxSelectMultiple,
-        required=False,
-        help_text=_("Bookkeeping of purchases is always a purpose: the law requires it."),
-    )
-
-    class Meta:
-        model = StudioSettings
-        fields = (
-            "controller_name",
-            "business_id",
-            "street_address",
-            "postal_code",
-            "city",
-            "email",
-            "phone",
-            "contact_person",
-            "purposes",
-            "booking_calendar",
-            "customer_retention_years",
-        )
-
-
-@admin.register(StudioSettings)
-class StudioSettingsAdmin(admin.ModelAdmin):
-    """One row: the list goes straight to it; saving publishes a new privacy notice."""
-
-    form = StudioSettingsForm
-    list_select_related = False
-    change_form_template = "admin/consent/studiosettings/change_form.html"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
-        studio = StudioSettings.load()
-        return redirect(reverse("admin:consent_studiosettings_change", args=[studio.pk]))
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        super().save_model(request, obj, form, change)
-        transaction.on_commit(notice.publish_notice)
-
-    def get_urls(self) -> list:
-        return [
-            path(
-                "record-of-processing/",
-                self.admin_site.admin_view(self.record_of_processing),
-                name="consent_record_of_processing",
-            ),
-            *super().get_urls(),
-        ]
-
-    def record_of_processing(self, request: HttpRequest) -> HttpResponse:
-        """The record of processing activities (Art. 30), printable."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        content = notice.readable(notice.notice_content())
-        return TemplateResponse(
-            request,
-            "admin/consent/record_of_processing.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Record of processing activities"),
-                "record": content,
-                "subjects": notice.DATA_SUBJECTS,
-                "version": notice.current_notice(),
-            },
-        )
-
-
-@admin.register(NoticeVersion)
-class NoticeVersionAdmin(ReadOnlyAdmin):
-    list_display = ("number", "published_at", "link")
-    list_select_related = False
-
-    @admin.display(description=_("privacy notice"))
-    def link(self, version: NoticeVersion) -> str:
-        url = reverse("consent:privacy") + f"?version={version.number}"
-        return format_html('<a href="{}">{}</a>', url, _("Read"))
-
-
-@admin.register(Disclosure)
-class DisclosureAdmin(admin.ModelAdmin):
-    list_display = ("disclosed_at", "customer", "recipient", "ground")
-    list_filter = ("ground", "disclosed_at")
-    list_select_related = ("customer",)
-    search_fields = ("recipient", "customer__first_name", "customer__last_name")
-    autocomplete_fields = ("customer",)
-    readonly_fields = ("recorded_by",)
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if obj.recorded_by_id is None:
-            obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)
-
-
-@admin.register(Breach)
-class BreachAdmin(admin.ModelAdmin):
-    list_display = ("discovered_at", "short_description", "risk", "ombudsman_deadline")
-    list_filter = ("risk",)
-    list_select_related = False
-    autocomplete_fields = ("affected_customers",)
-    readonly_fields = ("ombudsman_deadline", "recorded_by")
-    fieldsets = (
-        (None, {"fields": ("discovered_at", "description", "measures", "recorded_by")}),
-        (
-            _("Who and what"),
-            {"fields": ("affected_customers", "affected_count", "data_affected", "risk")},
-        ),
-        (
-            _("Notifications"),
-            {
-                "fields": (
-                    "ombudsman_deadline",
-                    "ombudsman_notified_at",
-                    "customers_notified_at",
-                    "not_notified_reason",
-                )
-            },
-        ),
-    )
-
-    @admin.display(description=_("what happened"))
-    def short_description(self, breach: Breach) -> str:
-        return breach.description[:80]
-
-    @admin.display(description=_("notify the Ombudsman by"))
-    def ombudsman_deadline(self, breach: Breach) -> str:
-        if breach.pk is None:
-            return _("72 hours from becoming aware")
-        when = formats.date_format(timezone.localtime(breach.notify_by), "SHORT_DATETIME_FORMAT")
-        if breach.ombudsman_notified_at is not None:
-            return format_html("{} – {}", when, _("notified"))
-        if breach.risk == Breach.Risk.UNLIKELY:
-            return format_html("{} – {}", when, _("not needed if unlikely to be a risk"))
-        hours = (breach.notify_by - timezone.now()).total_seconds() / 3600
-        if hours < 0:
-            return format_html('<strong class="overdue">{} – {}</strong>', when, _("overdue"))
-        return format_html(
-            '<strong class="due-soon">{} – {}</strong>',
-            when,
-            _("%(hours)d hours left") % {"hours": int(hours)},
-        )
-
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
-        if obj.recorded_by_id is None:
-            obj.recorded_by = request.user
-        super().save_model(request, obj, form, change)
-
-
-@admin.register(ConsentEvent)
-class ConsentEventAdmin(ReadOnlyAdmin):
-    """The ledger: append-only; the owner adds to it through "Record a consent"."""
-
-    list_display = ("at", "customer", "purpose", "channel", "action", "source", "notice_version")
-    list_filter = ("purpose", "channel", "action", "source")
-    list_select_related = ("customer",)
-    search_fields = ("customer__first_name", "customer__last_name", "customer__email")
-    date_hierarchy = "at"
-
-    def get_urls(self) -> list:
-        return [
-            path(
-                "record/<int:customer_pk>/",
-                self.admin_site.admin_view(self.record_view),
-                name="consent_consentevent_record",
-            ),
-            *super().get_urls(),
-        ]
-
-    def record_view(self, request: HttpRequest, customer_pk: int) -> HttpResponse:
-        """A consent or withdrawal given on paper, by phone or in person."""
-        if not request.user.has_perm("consent.add_consentevent"):
-            raise PermissionDenied
-        customer = get_object_or_404(Customer, pk=customer_pk)
-        form = RecordConsentForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            data = form.cleaned_data
-            with transaction.atomic():
-                for channel in data["channels"]:
-                    consents.record_consent(
-                        customer=customer,
-                        purpose=data["purpose"],
-                        channel=channel,
-                        action=data["action"],
-                        source=ConsentEvent.Source.ADMIN,
-                        wording=data["wording"],
-                        actor=request.user,
-                    )
-            self.message_user(request, _("The change was recorded in the ledger."))
-            return redirect(reverse("admin:customers_customer_change", args=[customer.pk]))
-        return TemplateResponse(
-            request,
-            "admin/consent/record_consent.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Record a consent or withdrawal"),
-                "opts": self.model._meta,
-                "customer": customer,
-                "form": form,
-                "permissions": consents.permissions_of(customer),
-            },
-            status=400 if request.method == "POST" else 200,
-        )
-
-
-class RecordConsentForm(forms.Form):
-    purpose = forms.ChoiceField(label=_("purpose"), choices=ConsentEvent.Purpose.choices)
-    channels = forms.MultipleChoiceField(
-        label=_("channels"),
-        choices=ConsentEvent.Channel.choices,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    action = forms.ChoiceField(
-        label=_("action"),
-        choices=[
-            (ConsentEvent.Action.GIVEN, ConsentEvent.Action.GIVEN.label),
-            (ConsentEvent.Action.WITHDRAWN, ConsentEvent.Action.WITHDRAWN.label),
-        ],
-        widget=forms.RadioSelect,
-    )
-    wording = forms.CharField(
-        label=_("what the customer agreed to or said, and how"),
-        max_length=1000,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("E.g. 'Ticked the newsletter box on the paper enrolment form, 3.2.2026.'"),
-    )
-
-
-class ConsentEventInline(admin.TabularInline):
-    """The customer's consent ledger on their page: read-only, newest first."""
-
-    model = ConsentEvent
-    extra = 0
-    fields = ("at", "purpose", "channel", "action", "source", "notice_version", "recorded_by")
-    readonly_fields = fields
-    ordering = ("-at", "-pk")
-    verbose_name_plural = _("consent ledger")
-    classes = ("collapse",)
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return super().get_queryset(request).select_related("recorded_by")
-
-
-def marketing_permissions_html(customer: Customer, *, can_record: bool) -> str:
-    """The current permission per purpose and channel with its basis, for the customer page."""
-    if customer.pk is None:
-        return "–"
-    rows = format_html_join(
-        "",
-        "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-        (
-            (
-                purpose.label,
-                channel.label,
-                _("allowed") if p.allowed else _("not allowed"),
-                p.label,
-            )
-            for purpose, channel, p in consents.permissions_of(customer)
-        ),
-    )
-    link = (
-        format_html(
-            '<p><a class="button" href="{}">{}</a></p>',
-            reverse("admin:consent_consentevent_record", args=[customer.pk]),
-            _("Record a consent or withdrawal"),
-        )
-        if can_record
-        else ""
-    )
-    return format_html(
-        '<table class="marketing-permissions"><thead><tr><th>{}</th><th>{}</th><th>{}</th>'
-        "<th>{}</th></tr></thead><tbody>{}</tbody></table>{}",
-        _("purpose"),
-        _("channel"),
-        _("permission"),
-        _("basis or reason"),
-        rows,
-        link,
-    )
-
-
-@admin.register(Suppression)
-class SuppressionAdmin(ReadOnlyAdmin):
-    list_display = ("short_hash", "reason", "created_at")
-    list_filter = ("reason",)
-    fields = ("value_hash", "reason", "created_at")
-
-    @admin.display(description=_("keyed hash"))
-    def short_hash(self, entry: Suppression) -> str:
-        return format_html("<code>{}…</code>", entry.value_hash[:12])
-
-
-@admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin):
-    """The audit trail: read-only for everyone, the owner included."""
-
-    list_display = (
-        "at",
-        "user",
-        "username",
-        "action",
-        "customer",
-        "object_type",
-        "object_id",
-        "detail",
-    )
-    list_filter = (
-        "action",
-        ("user", admin.RelatedOnlyFieldListFilter),
-        ("customer", admin.RelatedOnlyFieldListFilter),
-        "at",
-    )
-    list_select_related = ("user", "customer")
-    search_fields = ("username", "customer__first_name", "customer__last_name", "customer__email")
-    date_hierarchy = "at"
-
-
-class NewsletterForm(forms.ModelForm):
-    class Meta:
-        model = Newsletter
-        fields = ("purpose", "subject", "body")
-
-
-@admin.register(Newsletter)
-class NewsletterAdmin(admin.ModelAdmin):
-    """Write a newsletter, see who may receive it, send it in batches with progress."""
-
-    form = NewsletterForm
-    list_display = ("subject", "purpose", "created_at", "recipients", "progress")
-    list_select_related = False
-    change_form_template = "admin/consent/newsletter/change_form.html"
-    change_list_template = "admin/consent/newsletter/change_list.html"
-    BATCH = 50
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # A sent newsletter is a record of what was sent: it is not edited afterwards.
-        return obj is None and super().has_change_permission(request, obj)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    @admin.display(description=_("sent"))
-    def progress(self, newsletter: Newsletter) -> str:
-        p = marketing.newsletter_progress(newsletter)
-        return f"{p['sent']} / {p['total']}"
-
-    def save_model(self, request: HttpRequest, obj: Newsletter, form: Any, change: bool) -> None:
-        obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-        count = marketing.send_newsletter(newsletter=obj, actor=request.user)
-        self.message_user(
-            request,
-            ngettext(
-                "The newsletter was queued for %(count)d recipient.",
-                "The newsletter was queued for %(count)d recipients.",
-                count,
-            )
-            % {"count": count},
-        )
-
-    def response_add(self, request: HttpRequest, obj: Newsletter, *args: Any) -> HttpResponse:
-        return redirect(reverse("admin:consent_newsletter_change", args=[obj.pk]))
-
-    def get_urls(self) -> list:
-        return [
-            path(
-                "audience/",
-                self.admin_site.admin_view(self.audience_view),
-                name="consent_newsletter_audience",
-            ),
-            path(
-                "audience.csv",
-                self.admin_site.admin_view(self.audience_csv_view),
-                name="consent_newsletter_audience_csv",
-            ),
-            path(
-                "<int:pk>/send-batch/",
-                self.admin_site.admin_view(self.send_batch_view),
-                name="consent_newsletter_send_batch",
-            ),
-            *super().get_urls(),
-        ]
-
-    def _choice(self, request: HttpRequest) -> tuple[str, str]:
-        purpose = request.GET.get("purpose", ConsentEvent.Purpose.NEWSLETTER)
-        channel = request.GET.get("channel", ConsentEvent.Channel.EMAIL)
-        if purpose not in ConsentEvent.Purpose.values or channel not in ConsentEvent.Channel.values:
-            raise PermissionDenied  # not a choice the page offers
-        return purpose, channel
-
-    def audience_view(self, request: HttpRequest) -> HttpResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        purpose, channel = self._choice(request)
-        found = marketing.audience(purpose=purpose, channel=channel)
-        return TemplateResponse(
-            request,
-            "admin/consent/newsletter/audience.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Who may be contacted"),
-                "opts": self.model._meta,
-                "purposes": ConsentEvent.Purpose.choices,
-                "channels": ConsentEvent.Channel.choices,
-                "purpose": purpose,
-                "channel": channel,
-                "count": len(found.customers),
-                "bases": [(consents.BASIS_LABELS[k], n) for k, n in found.bases.most_common()],
-                "refusals": [
-                    (consents.REFUSAL_LABELS[k], n) for k, n in found.refusals.most_common()
-                ],
-                "can_export": request.user.has_perm("consent.add_newsletter"),
-            },
-        )
-
-    def audience_csv_view(self, request: HttpRequest) -> HttpResponse:
-        if not request.user.has_perm("consent.add_newsletter"):
-            raise PermissionDenied
-        purpose, channel = self._choice(request)
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="audience-{purpose}-{channel}.csv"'
-        response.write("\ufeff")
-        response.write(marketing.audience_csv(purpose=purpose, channel=channel, actor=request.user))
-        return response
-
-    def send_batch_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        if request.method != "POST" or not request.user.has_perm("consent.add_newsletter"):
-            raise PermissionDenied
-        newsletter = get_object_or_404(Newsletter, pk=pk)
-        sent, not_sent = outbox.send_pending(newsletter=newsletter, limit=self.BATCH)
-        self.message_user(
-            request,
-            _("Batch sent: %(sent)d sent, %(failed)d not sent.")
-            % {"sent": sent, "failed": not_sent},
-        )
-        return redirect(reverse("admin:consent_newsletter_change", args=[pk]))
-
-    def render_change_form(
-        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
-    ) -> HttpResponse:
-        obj = context.get("original")
-        if obj is not None:
-            context["progress"] = marketing.newsletter_progress(obj)
-        return super().render_change_form(request, context, *args, **kwargs)

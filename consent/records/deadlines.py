@@ -1,7 +1,12 @@
 """The legal deadlines of a rights request (GDPR Art. 12(3)): one month, extendable by two."""
 
 import calendar
-from datetime import date
+from datetime import date, timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from consent.models import RightsRequest
 
 ANSWER_MONTHS = 1
 EXTENSION_MONTHS = 2
@@ -26,3 +31,13 @@ def due_date(received: date) -> date:
 
 def extended_due_date(received: date) -> date:
     return add_months(received, ANSWER_MONTHS + EXTENSION_MONTHS)
+
+
+def due_soon(*, days: int = 7) -> Any:
+    """Open requests that are overdue or due within `days`, most urgent first."""
+    limit = timezone.localdate() + timedelta(days=days)
+    return (
+        RightsRequest.objects.filter(status__in=RightsRequest.OPEN_STATUSES, due_on__lte=limit)
+        .select_related("customer")
+        .order_by("due_on")
+    )

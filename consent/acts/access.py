@@ -15,7 +15,13 @@ from django.db import models
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from customers.inventory import Category, ModelRule, categories_in_use, personal_rules
+from customers.inventory import (
+    Category,
+    ModelRule,
+    categories_in_use,
+    concrete_field,
+    personal_rules,
+)
 from customers.models import Customer
 
 # Fields left out of the person's copy: technical identifiers and links mean nothing to them,
@@ -31,7 +37,7 @@ def rows_about(customer: Customer, rule: ModelRule) -> models.QuerySet:
     manager = rule.model._default_manager
     if rule.person == "":
         return manager.filter(pk=customer.pk)
-    return manager.filter(**{rule.person: customer})
+    return manager.filter(**{str(rule.person): customer})
 
 
 def _plain(value: Any) -> Any:
@@ -57,7 +63,7 @@ def _value(obj: models.Model, field: models.Field) -> Any:
 def _report_fields(rule: ModelRule) -> list[models.Field]:
     person_link = rule.person.split("__")[0] if rule.person else None
     return [
-        rule.model._meta.get_field(name)
+        concrete_field(rule.model, name)
         for name, field_rule in rule.fields.items()
         if field_rule.category not in _LEFT_OUT and name != person_link
     ]

@@ -19,12 +19,16 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from consent import audit
-from consent.access import rows_about
-from consent.models import OutboxEmail, Suppression
-from consent.suppression import suppress
-from customers.inventory import Erasure, ModelRule, Retention, personal_rules
+from consent.acts.access import rows_about
+from consent.acts.requests import RightsError, complete, require_open
+from consent.mail.outbox import queue_email
+from consent.mail.suppression import suppress
+from consent.models import OutboxEmail, RightsRequest, Suppression
+from consent.records import audit
+from customers.inventory import Erasure, ModelRule, Retention, concrete_field, personal_rules
 from customers.models import Customer, Purchase
+
+Type = RightsRequest.Type
 
 SESSION_KEY = "rights_customer"
 BOOKKEEPING_YEARS = 6
@@ -82,7 +86,7 @@ def _erase_rows(customer: Customer, rule: ModelRule) -> int:
         return rows.delete()[1].get(rule.model._meta.label, 0)
     updates = {}
     for name, field_rule in rule.fields.items():
-        field = rule.model._meta.get_field(name)
+        field = concrete_field(rule.model, name)
         if field_rule.erasure in (Erasure.BLANK, Erasure.DETACH, Erasure.DELETE):
             updates[field.attname if field.is_relation else name] = _blank(field)
     return rows.update(**updates)
@@ -137,4 +141,31 @@ def erase_customer(customer: Customer, *, actor: Any = None) -> dict[str, int]:
         summary = ", ".join(f"{name}: {count}" for name, count in counts.items() if count)
         # After the erasure, so that the entry is linked to no one.
         audit.record(audit.Action.ERASE, user=actor, detail=summary)
+    return counts
+
+
+def carry_out_erasure(*, request: RightsRequest, actor: Any) -> dict[str, int]:
+    """Erase the requester, record what was done, and tell them (P7, R16)."""
+    require_open(request)
+    if request.request_type != Type.ERASURE:
+        raise RightsError(_("This is not an erasure request."))
+    if request.customer is None:
+        raise RightsError(_("The request is not linked to a customer."))
+    with transaction.atomic():
+        address = request.email or request.customer.email
+        language = request.language
+        counts = erase_customer(request.customer, actor=actor)
+        request.refresh_from_db()
+        summary = ", ".join(f"{name}: {count}" for name, count in counts.items() if count)
+        complete(request, outcome=_("Erased. %(summary)s") % {"summary": summary}, notify=False)
+        if address:
+            # The person is gone from the register: this last message is deleted once sent.
+            queue_email(
+                to=address,
+                template="rights_completed",
+                context={"request": request},
+                language=language,
+                request=request,
+                delete_after_sending=True,
+            )
     return counts

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from consent.erasure import BOOKKEEPING_YEARS, erase_customer
+from consent.acts.erasure import BOOKKEEPING_YEARS, erase_customer
 from consent.models import (
     AuditEntry,
     ConsentEvent,

@@ -1,35 +1,24 @@
-"""Marketing permissions, derived from the append-only consent ledger (R5-R7).
+"""May this person be sent direct marketing, on this channel, and on what basis?
 
-Finnish rules (Act on Electronic Communications Services 917/2014, §200): email and text
-message marketing need consent, or the existing-customer basis (contact details got in a
-sale, the studio's own similar services, an easy opt-out in every message); post and
-phone marketing are allowed until the person opts out. Market and opinion research needs
+Derived from the append-only consent ledger (R5-R7). Finnish rules (Act on Electronic
+Communications Services 917/2014, §200): email and text message marketing need consent, or
+the existing-customer basis (contact details got in a sale, the studio's own similar
+services, an easy opt-out in every message); post and phone marketing are allowed until
+the person opts out (GDPR Art. 6(1)(f), recital 47). Market and opinion research needs
 consent. An objection (GDPR Art. 21(2)-(3)) stops every purpose on every channel at once,
 whatever the basis. A restricted or suppressed person is never contacted.
 """
 
-import ipaddress
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
-from consent.models import ConsentEvent, Suppression
-from consent.notice import current_notice
-from consent.suppression import is_suppressed, suppress
+from consent.mail.suppression import is_suppressed
+from consent.models import ConsentEvent
 from customers.models import Customer
 
 Purpose, Channel, Action = ConsentEvent.Purpose, ConsentEvent.Channel, ConsentEvent.Action
-
-OBJECTION_WORDING = _(
-    "I forbid the use of my data for direct advertising, distance selling, other direct "
-    "marketing and market and opinion research."
-)
-SUBSCRIBE_WORDING = _(
-    "Yes, send me the studio's newsletter and offers by email. I can unsubscribe at any "
-    "time from a link in every message."
-)
 
 
 class Basis:
@@ -52,6 +41,8 @@ BASIS_LABELS = {
     Basis.EXISTING_CUSTOMER: _("existing customer (917/2014 §200)"),
     Basis.UNTIL_OPT_OUT: _("allowed until the person opts out"),
 }
+
+
 REFUSAL_LABELS = {
     Refusal.NO_CONSENT: _("no consent"),
     Refusal.WITHDRAWN: _("consent withdrawn"),
@@ -156,69 +147,3 @@ def permissions_of(customer: Customer) -> list[tuple[str, str, Permission]]:
         for purpose in Purpose
         for channel in Channel
     ]
-
-
-def minimised_ip(address: str) -> str:
-    """The network, not the device: IPv4 to /24, IPv6 to /48 (evidence kept minimised)."""
-    try:
-        ip = ipaddress.ip_address(address)
-    except ValueError:
-        return ""
-    prefix = 24 if ip.version == 4 else 48
-    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
-
-
-def record_consent(
-    *,
-    customer: Customer,
-    purpose: str,
-    channel: str,
-    action: str,
-    source: str,
-    wording: str,
-    actor: Any = None,
-    ip: str = "",
-    user_agent: str = "",
-) -> ConsentEvent:
-    """One change of permission, appended to the ledger with the notice version in force."""
-    if action not in (Action.GIVEN, Action.WITHDRAWN):
-        raise ValueError("Use record_objection for an objection.")
-    return ConsentEvent.objects.create(
-        customer=customer,
-        purpose=purpose,
-        channel=channel,
-        action=action,
-        source=source,
-        wording=str(wording),
-        notice_version=current_notice().number,
-        recorded_by=actor if getattr(actor, "pk", None) else None,
-        ip_network=minimised_ip(ip),
-        user_agent=user_agent[:200],
-    )
-
-
-def record_objection(*, customer: Customer, source: str, actor: Any = None) -> None:
-    """An objection stops every purpose on every channel at once (Art. 21(2)-(3), P13)."""
-    with transaction.atomic():
-        version = current_notice().number
-        ConsentEvent.objects.bulk_create(
-            ConsentEvent(
-                customer=customer,
-                purpose=purpose,
-                channel=channel,
-                action=Action.OBJECTED,
-                source=source,
-                wording=str(OBJECTION_WORDING),
-                notice_version=version,
-                recorded_by=actor if getattr(actor, "pk", None) else None,
-            )
-            for purpose in Purpose
-            for channel in Channel
-        )
-        suppress(email=customer.email, phone=customer.phone, reason=Suppression.Reason.OBJECTION)
-
-
-def has_objected(customer: Customer) -> bool:
-    """Whether the person's latest word on marketing is an objection."""
-    latest = customer.consent_events.order_by("-at", "-pk").first()
-    return latest is not None and latest.action == Action.OBJECTED

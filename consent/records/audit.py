@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.contrib import admin
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.db import models
 from django.dispatch import receiver
@@ -59,7 +60,7 @@ def _login_failed(sender: Any, credentials: dict, request: Any = None, **kwargs:
     record(Action.LOGIN_FAILED, username=str(credentials.get("username", ""))[:150])
 
 
-class AuditedAdmin:
+class AuditedAdmin(admin.ModelAdmin):
     """A ModelAdmin mixin: every add, change and delete in the admin, and every view of a
     customer's page, goes into the audit trail."""
 

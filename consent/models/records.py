@@ -1,0 +1,342 @@
+"""Accountability records: the studio's settings and notice versions, processors,
+disclosures, breaches and the audit trail (Art. 5(2), 24, 30, 33)."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from customers.models import Customer
+
+# The EU member states and the other EEA countries: transfers elsewhere need a safeguard.
+_EEA_CODES = (
+    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO"
+)
+EEA_COUNTRIES = frozenset(_EEA_CODES.split())
+
+
+class Recipient(models.Model):
+    """A processor or recipient of the register's data, to be told of corrections and
+    erasures (Art. 19)."""
+
+    name = models.CharField(_("name"), max_length=200)
+    purpose = models.CharField(_("what for"), max_length=300)
+    country = models.CharField(
+        _("country"),
+        max_length=2,
+        default="FI",
+        validators=[
+            RegexValidator(r"^[A-Z]{2}$", _("Enter a two-letter country code, such as FI."))
+        ],
+        help_text=_("Where the data is processed: a two-letter code, such as FI, SE or US."),
+    )
+    safeguard = models.CharField(
+        _("transfer safeguard"),
+        max_length=300,
+        blank=True,
+        help_text=_(
+            "Required outside the EU/EEA, e.g. 'EU-US Data Privacy Framework' or "
+            "'the Commission's standard contractual clauses'."
+        ),
+    )
+    is_processor = models.BooleanField(
+        _("processes data on the studio's behalf"),
+        default=True,
+        help_text=_("A processor (e.g. the email provider) rather than a recipient of its own."),
+    )
+
+    class Meta:
+        verbose_name = _("processor or recipient")
+        verbose_name_plural = _("processors and recipients")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def outside_eea(self) -> bool:
+        return self.country.upper() not in EEA_COUNTRIES
+
+    def clean_fields(self, exclude: Any = None) -> None:
+        self.country = (self.country or "").strip().upper()
+        super().clean_fields(exclude=exclude)
+
+    def clean(self) -> None:
+        super().clean()
+        if self.outside_eea and not self.safeguard.strip():
+            raise ValidationError(
+                {
+                    "safeguard": _(
+                        "A transfer outside the EU/EEA needs a safeguard (GDPR Chapter V)."
+                    )
+                }
+            )
+
+
+class StudioSettings(models.Model):
+    """What the studio says about itself, edited by the owner; one row (pk=1).
+
+    Every saved change publishes a new dated version of the privacy notice.
+    """
+
+    class Purpose(models.TextChoices):
+        CUSTOMER_RELATIONSHIP = (
+            "customer_relationship",
+            _("Managing the customer relationship and course participant lists"),
+        )
+        BOOKING = "booking", _("Appointment and course booking")
+        COMMUNICATION = "communication", _("Customer communication and customer service")
+        MARKETING = "marketing", _("Marketing and direct marketing with the customer's consent")
+        RESEARCH = "research", _("Customer feedback and market research with consent")
+
+    controller_name = models.CharField(_("studio (controller)"), max_length=200, default="Studio")
+    business_id = models.CharField(
+        _("business ID"),
+        max_length=20,
+        blank=True,
+        help_text=_("Y-tunnus, e.g. 1234567-8. May be left empty by a sole trader without one."),
+        validators=[
+            RegexValidator(r"^[0-9]{7}-[0-9]$", _("A business ID has the form 1234567-8."))
+        ],
+    )
+    street_address = models.CharField(_("street address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=10, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+    contact_person = models.CharField(
+        _("person responsible for the register"), max_length=200, blank=True
+    )
+    purposes = models.JSONField(
+        _("purposes in use"),
+        default=list,
+        blank=True,
+        help_text=_("Bookkeeping of purchases is always a purpose: the law requires it."),
+    )
+    booking_calendar = models.CharField(
+        _("booking calendar"),
+        max_length=200,
+        blank=True,
+        default="Varaa heti",
+        help_text=_("The web booking calendar that brings customer data, if any."),
+    )
+    customer_retention_years = models.PositiveSmallIntegerField(
+        _("years an inactive customer is kept"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("studio settings")
+        verbose_name_plural = _("studio settings")
+
+    def __str__(self) -> str:
+        return self.controller_name
+
+    @classmethod
+    def load(cls) -> "StudioSettings":
+        settings_row, _created = cls.objects.get_or_create(
+            pk=1, defaults={"purposes": [p.value for p in cls.Purpose]}
+        )
+        return settings_row
+
+
+class NoticeVersion(models.Model):
+    """A published version of the privacy notice: a frozen copy of what it said."""
+
+    number = models.PositiveIntegerField(_("version"), unique=True)
+    published_at = models.DateTimeField(_("published"), default=timezone.now)
+    content = models.JSONField(_("content"))
+
+    class Meta:
+        verbose_name = _("privacy notice version")
+        verbose_name_plural = _("privacy notice versions")
+        ordering = ["-number"]
+
+    def __str__(self) -> str:
+        return f"{self.number} ({timezone.localtime(self.published_at):%d.%m.%Y})"
+
+
+class Disclosure(models.Model):
+    """Data given to someone outside the studio (P8): to whom, what, on what ground, when."""
+
+    class Ground(models.TextChoices):
+        LAW = "law", _("An obligation in law (e.g. an authority's lawful request)")
+        CONSENT = "consent", _("The customer's consent")
+        CUSTOMER_REQUEST = "customer_request", _("At the customer's request, for their own matter")
+
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        # The record that a disclosure was made outlives the person's erasure.
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="disclosures",
+    )
+    recipient = models.CharField(_("disclosed to"), max_length=200)
+    data = models.TextField(_("what data"))
+    ground = models.CharField(_("legal ground"), max_length=20, choices=Ground.choices)
+    ground_detail = models.CharField(
+        _("details of the ground"),
+        max_length=300,
+        blank=True,
+        help_text=_("E.g. the provision of law or the authority's reference."),
+    )
+    disclosed_at = models.DateTimeField(_("disclosed"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("disclosure")
+        verbose_name_plural = _("disclosures")
+        ordering = ["-disclosed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.recipient} ({timezone.localtime(self.disclosed_at):%d.%m.%Y})"
+
+
+class Breach(models.Model):
+    """A personal data breach (GDPR Art. 33-34, R26)."""
+
+    class Risk(models.TextChoices):
+        UNLIKELY = "unlikely", _("Unlikely to result in a risk to people")
+        RISK = "risk", _("A risk to people's rights and freedoms")
+        HIGH = "high", _("A high risk to people's rights and freedoms")
+
+    discovered_at = models.DateTimeField(_("the studio became aware"), default=timezone.now)
+    description = models.TextField(_("what happened"))
+    affected_customers = models.ManyToManyField(
+        Customer, verbose_name=_("affected customers"), blank=True, related_name="breaches"
+    )
+    affected_count = models.PositiveIntegerField(
+        _("number of people affected (estimate)"), null=True, blank=True
+    )
+    data_affected = models.TextField(_("what data was affected"))
+    risk = models.CharField(_("risk"), max_length=20, choices=Risk.choices)
+    measures = models.TextField(_("measures taken"), blank=True)
+    ombudsman_notified_at = models.DateTimeField(
+        _("Data Protection Ombudsman notified"), null=True, blank=True
+    )
+    customers_notified_at = models.DateTimeField(_("customers notified"), null=True, blank=True)
+    not_notified_reason = models.TextField(
+        _("why not notified"),
+        blank=True,
+        help_text=_("Required when the breach is unlikely to result in a risk and nobody is told."),
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("data breach")
+        verbose_name_plural = _("data breaches")
+        ordering = ["-discovered_at"]
+
+    def __str__(self) -> str:
+        return f"{timezone.localtime(self.discovered_at):%d.%m.%Y}: {self.description[:60]}"
+
+    @property
+    def notify_by(self) -> Any:
+        """The Ombudsman must be told within 72 hours of becoming aware (Art. 33(1))."""
+        return self.discovered_at + timedelta(hours=72)
+
+    def clean(self) -> None:
+        super().clean()
+        if (
+            self.risk == self.Risk.UNLIKELY
+            and self.ombudsman_notified_at is None
+            and not self.not_notified_reason.strip()
+        ):
+            raise ValidationError(
+                {"not_notified_reason": _("Say why the Ombudsman was not notified.")}
+            )
+        if (
+            self.risk == self.Risk.HIGH
+            and self.customers_notified_at is None
+            and not self.not_notified_reason.strip()
+        ):
+            raise ValidationError(
+                {
+                    "not_notified_reason": _(
+                        "A high risk means telling the affected customers; record when, or why not."
+                    )
+                }
+            )
+
+
+class AuditEntry(models.Model):
+    """Who viewed, changed, exported or erased which customer, and logins (R23).
+
+    Append-only: nobody can add, change or delete entries in the admin. An entry names
+    the customer through a link that erasure removes, and never copies the customer's
+    data, so an erased person leaves no identity here.
+    """
+
+    class Action(models.TextChoices):
+        VIEW = "view", _("Viewed")
+        ADD = "add", _("Added")
+        CHANGE = "change", _("Changed")
+        DELETE = "delete", _("Deleted")
+        EXPORT = "export", _("Exported")
+        ERASE = "erase", _("Erased")
+        LOGIN = "login", _("Logged in")
+        LOGIN_FAILED = "login_failed", _("Failed login")
+        LOGOUT = "logout", _("Logged out")
+
+    at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    username = models.CharField(
+        _("username"), max_length=150, blank=True, help_text=_("As typed, for a failed login.")
+    )
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices)
+    customer = models.ForeignKey(
+        Customer,
+        verbose_name=_("customer"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    object_type = models.CharField(_("what"), max_length=100, blank=True)
+    object_id = models.CharField(_("which"), max_length=64, blank=True)
+    detail = models.CharField(_("detail"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit trail")
+        ordering = ["-at", "-pk"]
+        default_permissions = ("view",)
+
+    def __str__(self) -> str:
+        return f"{timezone.localtime(self.at):%d.%m.%Y %H.%M} {self.get_action_display()}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise ValueError("Audit entries are append-only.")
+        super().save(*args, **kwargs)
