@@ -1,9 +1,12 @@
 """The health-data guard (P5, R4): free text refuses what looks like health information."""
 
+from concurrent.futures import ThreadPoolExecutor
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.utils import translation
 
+from customers import health
 from customers.forms import HealthGuardedModelForm
 from customers.health import check_no_health_data, find_health_terms
 from customers.models import Customer, Interaction
@@ -32,6 +35,21 @@ from customers.models import Customer, Interaction
         "back pain after class",
         "diagnosed with asthma",
         "urheiluvamma polvessa",
+        # Inflected and compound Finnish, and phrases (issue 10, section 5).
+        "polveni leikattiin",
+        "diabeetikko",
+        "odottaa vauvaa, rv 20",
+        "kärsii päänsärystä",
+        "selkävaivoja",
+        "ei voi tehdä pitkiä pitoja sydämen takia",
+        "on ollut sairauslomalla burnoutin takia",
+        "käyttää verenohennuslääkettä",
+        "MS‑tauti todettu",  # a non-breaking hyphen, as pasted from a phone
+        "Olen viikolla 22, sopiiko tavallinen tunti?",
+        "had a knee replacement",
+        "takes antidepressants",
+        "Knees are bad, uses a bolster",
+        "Has the flu, cancelling Thursday",
     ],
 )
 def test_it_flags_health_information_in_finnish_and_english(text):
@@ -51,11 +69,41 @@ def test_it_flags_health_information_in_finnish_and_english(text):
         "Muutti Vammalaan, tulee Vammalan ryhmään",
         "Prefers evening classes; spine-friendly mat requested",
         "",
+        # False friends (issue 10, section 5).
+        "raskausjooga kiinnostaa",
+        "Kysyi raskausajan joogakurssista",
+        "sairaan hyvä tunti",
+        "Työskentelee sairaanhoitajana",
+        "Toimii sairaanhoitajana keskussairaalassa",
+        "leikkasi hiuksensa",
+        "kivikova treeni",
+        "Ilmoittautuminen sujui kivuttomasti",
+        "Raskas viikko töissä",
+        "Kurssi on viikolla 22",
+        "Niska-hartiajooga-kurssi alkaa",
+        "Interested in the prenatal yoga course",
+        "Sick moves in the hip hop class",
+        "Works night shifts at the hospital cafe",
+        "Asked us to disable the flush reminder",
     ],
 )
 def test_it_lets_ordinary_customer_notes_through(text):
     assert find_health_terms(text) == []
     check_no_health_data(text)
+
+
+def test_it_names_each_word_or_phrase_once_in_the_order_of_the_text():
+    text = "Migreeni! Selkäkipu ja taas migreeni, rv 20."
+    assert find_health_terms(text) == ["migreeni", "selkäkipu", "rv 20"]
+
+
+def test_it_gives_the_same_answers_from_many_threads_at_once():
+    # The stemmer keeps state while it works; each thread must have its own.
+    texts = ["Polveni leikattiin", "selkävaivoja", "raskausjooga kiinnostaa"] * 50
+    expected = [find_health_terms(text) for text in texts]
+    health._stem.cache_clear()  # so that the threads really stem
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(find_health_terms, texts)) == expected
 
 
 def test_the_user_may_confirm_that_flagged_text_is_not_health_information():
