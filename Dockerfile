@@ -26,10 +26,11 @@ COPY static/ static/
 # Compiled translations (.mo) are committed, so the image needs no gettext.
 COPY locale/ locale/
 
-# The settings refuse to load without SECRET_KEY when DEBUG is off: collectstatic gets a
-# throwaway random key that lives only in this command's environment, never in the image.
-# The in-memory database keeps the build from creating a data directory under /app.
+# The settings refuse to load without SECRET_KEY and SUPPRESSION_KEY when DEBUG is off:
+# collectstatic gets throwaway random keys that live only in this command's environment,
+# never in the image. The in-memory database keeps the build from creating a data directory.
 RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    SUPPRESSION_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
     DATABASE_URL="sqlite:///:memory:" \
     /opt/venv/bin/python manage.py collectstatic --noinput \
     && chmod 0755 rekisteri/entrypoint.sh

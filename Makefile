@@ -52,10 +52,11 @@ lint: install
 
 # The static checks CI runs before the tests: ruff, mypy (with django-stubs), bandit, the
 # migration and deploy checks, hadolint; any finding fails. The migration and deploy
-# checks use production settings: DEBUG off, a throwaway random SECRET_KEY, a real host name
+# checks use production settings: DEBUG off, throwaway random keys, a real host name
 # and an in-memory database (nothing is written).
 PROD_ENV := env DJANGO_SETTINGS_MODULE=rekisteri.settings DEBUG=false \
 	SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	SUPPRESSION_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
 	ALLOWED_HOSTS=rekisteri.example.fi DATABASE_URL=sqlite:///:memory:
 check: lint
 	$(VENV)/bin/mypy

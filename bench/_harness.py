@@ -162,6 +162,7 @@ def app_env(
         DATA_DIR=str(folder / "data"),
         STATIC_ROOT=str(folder / "static"),
         SECRET_KEY=secrets.token_urlsafe(50),
+        SUPPRESSION_KEY=secrets.token_urlsafe(50),
         DEBUG="false",
         ALLOWED_HOSTS=HOST,
         SECURE_SSL_REDIRECT="false",

@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from consent.acts.rectification import CORRECTABLE_FIELDS
 from consent.marketing.signup import SUBSCRIBE_WORDING
 from consent.models import RightsRequest
 from customers.models import Customer
@@ -41,15 +42,8 @@ class RightsRequestForm(forms.Form):
 class ContactDetailsForm(forms.ModelForm):
     class Meta:
         model = Customer
-        fields = (
-            "first_name",
-            "last_name",
-            "phone",
-            "street_address",
-            "postal_code",
-            "city",
-            "country",
-        )
+        # Declared once, with the act that applies them.
+        fields = CORRECTABLE_FIELDS
         widgets = {
             "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
             "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
@@ -62,8 +56,14 @@ class ContactDetailsForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            field.help_text = ""
+        for name, field in self.fields.items():
+            if name != "country":  # the country keeps its hint: a code such as FI
+                field.help_text = ""
+        # Left as it was when not sent (an older form, or a client without the select).
+        self.fields["language"].required = False
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or self.instance.language
 
 
 class EmailChangeForm(forms.Form):
@@ -108,3 +108,9 @@ class SubscribeForm(forms.Form):
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
+
+
+class FreshConsentForm(forms.Form):
+    """The consent asked again when a sign-up's address is on the suppression list."""
+
+    consent = forms.BooleanField(label=SUBSCRIBE_WORDING, required=True)

@@ -50,9 +50,11 @@ register(
         "verified_at": FieldRule(C.REQUEST, E.KEEP),
         "due_on": FieldRule(C.REQUEST, E.KEEP),
         "extended_at": FieldRule(C.REQUEST, E.KEEP),
-        "extension_reason": FieldRule(C.REQUEST, E.BLANK),
+        # The owner's words about the person: replaced, since an extended or refused
+        # request must keep a reason (the request's check constraints).
+        "extension_reason": FieldRule(C.REQUEST, E.REPLACE),
         "closed_at": FieldRule(C.REQUEST, E.KEEP),
-        "refusal_reason": FieldRule(C.REQUEST, E.BLANK),
+        "refusal_reason": FieldRule(C.REQUEST, E.REPLACE),
         "outcome": FieldRule(C.REQUEST, E.KEEP),
         "recorded_by": FieldRule(C.STAFF, E.KEEP),
     },
@@ -69,6 +71,8 @@ register(
         "token_hash": FieldRule(C.TECHNICAL, E.DELETE),
         "request": FieldRule(C.TECHNICAL, E.DELETE),
         "new_email": FieldRule(C.CONTACT, E.DELETE),
+        "name": FieldRule(C.IDENTITY, E.DELETE),
+        "language": FieldRule(C.TECHNICAL, E.DELETE),
         "created_at": FieldRule(C.TECHNICAL, E.DELETE),
         "expires_at": FieldRule(C.TECHNICAL, E.DELETE),
         "used_at": FieldRule(C.TECHNICAL, E.DELETE),
@@ -79,7 +83,7 @@ register(
     OutboxEmail,
     person="customer",
     rows=E.DELETE,
-    retention=Retention.RELATIONSHIP,
+    retention=Retention.OUTBOX,
     fields={
         "id": FieldRule(C.TECHNICAL, E.DELETE),
         "to": FieldRule(C.CONTACT, E.DELETE),
@@ -105,7 +109,7 @@ register(
     ConsentEvent,
     person="customer",
     rows=E.DELETE,
-    retention=Retention.RELATIONSHIP,
+    retention=Retention.CONSENT_EVIDENCE,
     fields={
         "id": FieldRule(C.TECHNICAL, E.DELETE),
         "customer": FieldRule(C.TECHNICAL, E.DELETE),
@@ -134,6 +138,7 @@ register(
         "value_hash": FieldRule(C.TECHNICAL, E.KEEP),
         "reason": FieldRule(C.TECHNICAL, E.KEEP),
         "created_at": FieldRule(C.TECHNICAL, E.KEEP),
+        "erased_at": FieldRule(C.TECHNICAL, E.KEEP),
     },
 )
 
@@ -141,7 +146,7 @@ register(
     RateLimitHit,
     person=None,
     rows=E.KEEP,
-    retention=Retention.LINKS,
+    retention=Retention.RATE_LIMITS,
     fields={
         "id": FieldRule(C.TECHNICAL, E.KEEP),
         "key": FieldRule(C.TECHNICAL, E.KEEP),
@@ -214,7 +219,7 @@ register(
     Breach,
     person=None,
     rows=E.KEEP,
-    retention=Retention.REQUESTS,
+    retention=Retention.BREACHES,
     fields={
         "id": FieldRule(C.TECHNICAL, E.KEEP),
         "discovered_at": FieldRule(C.NOT_PERSONAL, E.KEEP),

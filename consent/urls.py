@@ -11,6 +11,7 @@ urlpatterns = [
     path("rights/", rights.rights_form, name="rights"),
     path("rights/sent/", rights.rights_sent, name="rights_sent"),
     path("rights/verify/<str:token>/", rights.verify, name="verify"),
+    path("rights/report/", rights.report, name="report"),
     path("rights/report/<str:token>/", rights.open_report, name="open_report"),
     path("rights/confirm-email/<str:token>/", rights.confirm_email, name="confirm_email"),
     path("rights/my-data/", my_data.my_data, name="my_data"),

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -11,14 +12,17 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from consent.acts import erasure as consent_erasure
+from consent.acts import rectification, restriction
 from consent.acts import requests as consent_rights
-from consent.acts import restriction
+from consent.admin.common import actor as staff_actor
 from consent.admin.ledger import ConsentEventInline, marketing_permissions_html
+from consent.mail import suppression
 from consent.models import RightsRequest
 from consent.records.audit import Action, AuditedAdmin, record
 from customers import admin_import, participants
@@ -43,11 +47,11 @@ class EnrollmentFormSet(BaseInlineFormSet):
             if course is None:
                 continue
             wanted.setdefault(course.pk, []).append(form)
-        for forms in wanted.values():
-            course = forms[0].cleaned_data.get("course") or forms[0].instance.course
+        for rows in wanted.values():
+            course = rows[0].cleaned_data.get("course") or rows[0].instance.course
             in_form = [f.instance.pk for f in self.forms if f.instance.pk]
             taken = course.seats_taken(excluding=in_form)
-            if taken + len(forms) > course.capacity:
+            if taken + len(rows) > course.capacity:
                 raise ValidationError(
                     _("The course %(course)s is full (capacity %(capacity)d)."),
                     code="course_full",
@@ -134,6 +138,18 @@ def _record_interaction_author(request: HttpRequest, instances: list[Any]) -> No
 
 
 class CustomerForm(HealthGuardedModelForm):
+    """A customer in the admin. Adding a person erased earlier (their email or phone is on
+    the suppression list as erased) asks staff to confirm they are a customer again: an
+    erasure is not undone by someone typing the person in from an old note."""
+
+    confirm_returning = forms.BooleanField(
+        required=False,
+        label=_(
+            "This person, whose data was erased earlier, is a customer again (for example "
+            "they enrolled in person): add them. They get no marketing."
+        ),
+    )
+
     class Meta:
         model = Customer
         fields = (
@@ -145,9 +161,39 @@ class CustomerForm(HealthGuardedModelForm):
             "postal_code",
             "city",
             "country",
+            "language",
             "origin",
             "notes",
         )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.erased_on: Any = None
+        if self.instance.pk is None and self.is_bound:
+            self.erased_on = suppression.erased_at(
+                email=str(self.data.get(self.add_prefix("email"), "")).strip(),
+                phone=str(self.data.get(self.add_prefix("phone"), "")).strip(),
+            )
+        if self.erased_on is None:
+            self.fields["confirm_returning"].widget = forms.HiddenInput()
+        # Left as it is (or the studio's language) when not sent.
+        self.fields["language"].required = False
+
+    def clean_language(self) -> str:
+        return self.cleaned_data.get("language") or self.instance.language
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        if self.erased_on is not None and not cleaned.get("confirm_returning"):
+            raise ValidationError(
+                _(
+                    "A person with this email address or phone number was erased on "
+                    "%(day)s at their request or by retention. Add them only if they are a "
+                    "customer again, and tick the box to say so."
+                )
+                % {"day": f"{timezone.localtime(self.erased_on):%d.%m.%Y}"}
+            )
+        return cleaned
 
 
 @admin.register(Customer)
@@ -175,7 +221,17 @@ class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
         (None, {"fields": (("first_name", "last_name"), "origin")}),
         (
             _("Contact details"),
-            {"fields": ("email", "phone", "street_address", ("postal_code", "city"), "country")},
+            {
+                "fields": (
+                    "email",
+                    "phone",
+                    "street_address",
+                    ("postal_code", "city"),
+                    "country",
+                    "language",
+                    "confirm_returning",
+                )
+            },
         ),
         (
             _("Notes"),
@@ -245,16 +301,27 @@ class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
         if request.POST.get("post") == "yes":
             erased = 0
             totals: dict[str, int] = {}
+            courses: list[str] = []
             for customer in customers:
                 try:
-                    counts = consent_erasure.erase_customer(customer, actor=request.user)
+                    result = consent_erasure.erase_customer(
+                        customer=customer, actor=staff_actor(request)
+                    )
                 except (consent_rights.RightsError, ValidationError, Customer.DoesNotExist) as e:
                     message = e.messages if isinstance(e, ValidationError) else [str(e)]
                     self.message_user(request, " ".join(message), messages.ERROR)
                     continue
                 erased += 1
-                for name, count in counts.items():
+                courses += result.cancelled_courses
+                for name, count in result.counts.items():
                     totals[name] = totals.get(name, 0) + count
+            if courses:
+                self.message_user(
+                    request,
+                    _("These courses lost a participant: %(courses)s.")
+                    % {"courses": ", ".join(sorted(set(courses)))},
+                    messages.INFO,
+                )
             if erased:
                 summary = ", ".join(f"{name}: {count}" for name, count in totals.items() if count)
                 self.message_user(
@@ -278,7 +345,12 @@ class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
             "title": _("Erase the selected customers"),
             "opts": self.opts,
             "items": [
-                {"customer": c, "lines": consent_erasure.erasure_preview(c)} for c in customers
+                {
+                    "customer": c,
+                    "lines": consent_erasure.erasure_preview(c),
+                    "upcoming": consent_erasure.upcoming_courses(c),
+                }
+                for c in customers
             ],
             "open_erasures": open_erasures,
             "queryset": customers,
@@ -298,7 +370,7 @@ class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
         lifted, untold = 0, []
         for customer in queryset.filter(restricted_at__isnull=False):
             try:
-                restriction.lift_restriction(customer=customer, actor=request.user)
+                restriction.lift_restriction(customer=customer, actor=staff_actor(request))
             except (consent_rights.RightsError, ValidationError) as e:
                 message = e.messages if isinstance(e, ValidationError) else [str(e)]
                 self.message_user(request, " ".join(message), messages.ERROR)
@@ -327,6 +399,30 @@ class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
         if not lifted:
             self.message_user(
                 request, _("None of the selected customers was restricted."), messages.WARNING
+            )
+
+    def save_model(self, request: HttpRequest, obj: Customer, form: Any, change: bool) -> None:
+        """A new email address of an existing customer takes effect only when a link sent
+        to it is followed (rectification.request_email_change): staff cannot point a
+        customer's messages, or their access report, at an address of their choosing."""
+        new_email = ""
+        if change and "email" in form.changed_data and obj.email:
+            new_email = obj.email
+            obj.email = form.initial.get("email", "")
+            form.changed_data.remove("email")
+        super().save_model(request, obj, form, change)
+        if new_email:
+            rectification.request_email_change(
+                customer=obj, new_email=new_email, language=obj.language, actor=staff_actor(request)
+            )
+            self.message_user(
+                request,
+                _(
+                    "A link was sent to %(email)s. The address becomes the customer's when "
+                    "the link is followed."
+                )
+                % {"email": new_email},
+                messages.INFO,
             )
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:

@@ -28,7 +28,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consent.mail.suppression import is_suppressed
+from consent.mail.suppression import erasure_times, is_suppressed
 from consent.records.audit import Action, record
 from customers import importing
 
@@ -229,6 +229,8 @@ def _preview_or_import(
             parsed,
             actor=request.user,
             is_suppressed=is_suppressed,
+            erasures=erasure_times,
+            include_rebooked=_include_rebooked(request),
             audit=_audit,
         )
     except importing.ImportFileError as e:
@@ -280,6 +282,11 @@ def result_message(result: importing.Result) -> str:
     }
 
 
+def _include_rebooked(request: HttpRequest) -> bool:
+    """The owner ticked that people erased earlier who booked again since are imported."""
+    return request.POST.get("include_rebooked") == "1"
+
+
 def _render_preview(
     request: HttpRequest,
     model_admin: admin.ModelAdmin,
@@ -293,7 +300,12 @@ def _render_preview(
     try:
         parsed = importing.read_bookings(data, mapping)
         headers, mapping = parsed.headers, parsed.mapping
-        preview = importing.preview(parsed, is_suppressed=is_suppressed)
+        preview = importing.preview(
+            parsed,
+            is_suppressed=is_suppressed,
+            erasures=erasure_times,
+            include_rebooked=_include_rebooked(request),
+        )
     except importing.MissingColumns as e:
         error, headers, mapping = str(e), e.headers, e.mapping
     except importing.ImportFileError as e:
@@ -303,14 +315,20 @@ def _render_preview(
     )
     groups = []
     if preview is not None:
-        for kind in (importing.NEW, importing.UPDATED, importing.DUPLICATE):
+        for kind in (
+            importing.NEW,
+            importing.UPDATED,
+            importing.DUPLICATE,
+            importing.ERASED,
+            importing.REBOOKED,
+        ):
             rows = preview.of_kind(kind)
             groups.append(
                 {
                     "label": importing.KIND_LABELS[kind],
                     "rows": rows[:EXAMPLES],
                     "count": len(rows),
-                    "reasons": kind == importing.DUPLICATE,
+                    "reasons": kind in (importing.DUPLICATE, importing.ERASED, importing.REBOOKED),
                 }
             )
     return TemplateResponse(
@@ -329,5 +347,6 @@ def _render_preview(
             if preview
             else [],
             groups=groups,
+            include_rebooked=_include_rebooked(request),
         ),
     )

@@ -28,6 +28,11 @@ Decisions worth knowing:
 - No consent is ever created: a booking is not a permission to market. People on the
   suppression list are imported for their bookings only and counted as such. The check
   comes from the caller (`is_suppressed`), so that the register does not import `consent`.
+- A person erased earlier (GDPR Art. 17) is not brought back by an import of the old
+  calendar: rows that would create them anew are skipped ("erased earlier"), unless the
+  booking is later than the erasure ("booked again"): those the preview shows apart, and
+  they are imported only when the owner says so. The erasure times come from the caller
+  (`erasures`, from the suppression list).
 """
 
 from __future__ import annotations
@@ -60,13 +65,21 @@ NEW = "new"
 UPDATED = "updated"
 DUPLICATE = "duplicate"
 INVALID = "invalid"
-KINDS = (NEW, UPDATED, DUPLICATE, INVALID)
+# A person erased earlier (GDPR Art. 17): their old bookings are not imported again.
+ERASED = "erased"
+# A person erased earlier who booked again after the erasure: the owner decides.
+REBOOKED = "rebooked"
+KINDS = (NEW, UPDATED, DUPLICATE, INVALID, ERASED, REBOOKED)
 KIND_LABELS = {
     NEW: gettext_lazy("New customer"),
     UPDATED: gettext_lazy("Existing customer"),
     DUPLICATE: gettext_lazy("Duplicate"),
     INVALID: gettext_lazy("Invalid"),
+    ERASED: gettext_lazy("Erased earlier, skipped"),
+    REBOOKED: gettext_lazy("Erased earlier, booked again since"),
 }
+# Erasure times by "email:<address>" and "phone:<number>" (see Erasures in _Plan).
+Erasures = Callable[..., dict[str, datetime]]
 
 # What a column can hold, in the order the mapping form shows them.
 TARGETS = (
@@ -660,9 +673,15 @@ class _Plan:
         parsed: Parsed,
         is_suppressed: Callable[..., bool] | None = None,
         *,
+        erasures: Erasures | None = None,
+        include_rebooked: bool = False,
         lock: bool = False,
     ) -> None:
         self.parsed = parsed
+        # People erased earlier (from the suppression list, through the caller, so that the
+        # register does not import `consent`): when, by address.
+        self.include_rebooked = include_rebooked
+        self.erased: dict[str, datetime] = {}
         # In the import's transaction the rows read are locked (PostgreSQL; SQLite's
         # IMMEDIATE transaction holds the whole database already).
         self.lock = lock
@@ -675,6 +694,11 @@ class _Plan:
         self.seen: dict[tuple[int, int], int] = {}
         self._load_customers(valid)
         self._load_courses(valid)
+        if erasures is not None:
+            self.erased = erasures(
+                emails={r.email for r in valid if r.email},
+                phones={r.phone for r in valid if r.phone},
+            )
         self.outcomes = [self._classify(row) for row in parsed.rows]
         # The people something is done for: those of the rows to import.
         self.people: list[_Person] = list(
@@ -767,6 +791,21 @@ class _Plan:
             ):
                 reason = Problem("in_register", _("The booking is in the register already."))
                 return RowOutcome(row, DUPLICATE, [reason], person, ref)
+        if person is None and self.erased:
+            erased = self._erased_at(row)
+            if erased is not None and (row.starts_at is None or row.starts_at <= erased):
+                reason = Problem(
+                    "erased",
+                    _("This person's data was erased; their earlier bookings are not imported."),
+                )
+                return RowOutcome(row, ERASED, [reason])
+            if erased is not None and not self.include_rebooked:
+                reason = Problem(
+                    "rebooked",
+                    _("This person's data was erased on %(day)s; this booking is later.")
+                    % {"day": f"{timezone.localtime(erased):%d.%m.%Y}"},
+                )
+                return RowOutcome(row, REBOOKED, [reason])
         if person is not None and person.customer.restricted_at is not None:
             reason = Problem(
                 "restricted",
@@ -817,6 +856,15 @@ class _Plan:
         self.seen[(id(person), id(ref))] = row.number
         return RowOutcome(row, NEW if person.is_new else UPDATED, [], person, ref)
 
+    def _erased_at(self, row: BookingRow) -> datetime | None:
+        times = [
+            self.erased.get(key)
+            for key in (f"email:{row.email}" if row.email else "", f"phone:{row.phone}")
+            if key
+        ]
+        found = [t for t in times if t is not None]
+        return max(found) if found else None
+
     def _fill(self, person: _Person, row: BookingRow) -> None:
         """Fill an empty email or phone; never overwrite what the studio has."""
         customer = person.customer
@@ -843,9 +891,15 @@ class _Plan:
         return counts
 
 
-def preview(parsed: Parsed, *, is_suppressed: Callable[..., bool] | None = None) -> Preview:
+def preview(
+    parsed: Parsed,
+    *,
+    is_suppressed: Callable[..., bool] | None = None,
+    erasures: Erasures | None = None,
+    include_rebooked: bool = False,
+) -> Preview:
     """What importing `parsed` would do, row by row; writes nothing."""
-    plan = _Plan(parsed, is_suppressed)
+    plan = _Plan(parsed, is_suppressed, erasures=erasures, include_rebooked=include_rebooked)
     accepted = [o for o in plan.outcomes if o.kind in (NEW, UPDATED)]
     return Preview(
         parsed=parsed,
@@ -867,6 +921,8 @@ def import_bookings(
     *,
     actor: Any,
     is_suppressed: Callable[..., bool] | None = None,
+    erasures: Erasures | None = None,
+    include_rebooked: bool = False,
     progress: Callable[[int, int], None] | None = None,
     audit: Callable[[Any, Result], None] | None = None,
 ) -> Result:
@@ -880,7 +936,13 @@ def import_bookings(
     """
     total = len(parsed.rows)
     with transaction.atomic():
-        plan = _Plan(parsed, is_suppressed, lock=True)
+        plan = _Plan(
+            parsed,
+            is_suppressed,
+            erasures=erasures,
+            include_rebooked=include_rebooked,
+            lock=True,
+        )
         result = Result(
             counts=plan.counts(), invalid=[o for o in plan.outcomes if o.kind == INVALID]
         )

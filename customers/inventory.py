@@ -15,6 +15,7 @@ from django.core import checks
 from django.db import models
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 # The apps whose every model must be in the inventory.
 INVENTORIED_APPS = ("customers", "consent")
@@ -38,33 +39,155 @@ class Category(models.TextChoices):
 class Erasure(models.TextChoices):
     DELETE = "delete", _("deleted")
     BLANK = "blank", _("blanked")
+    # For text a record must have (a refusal's reasons): replaced by a placeholder.
+    REPLACE = "replace", _("replaced with a placeholder")
     DETACH = "detach", _("link to the person removed")
     KEEP = "keep", _("kept")
 
 
+# The text that replaces a REPLACE field's content on erasure.
+ERASED_PLACEHOLDER = "[–]"
+
+
 class Retention(models.TextChoices):
-    RELATIONSHIP = (
-        "relationship",
-        _(
-            "while the customer relationship lasts, and until the customer has been inactive "
-            "for the retention period (3 years by default)"
+    """How long a kind of data is kept: the keys of RETENTION_RULES."""
+
+    RELATIONSHIP = "relationship", _("Customer data")
+    BOOKKEEPING = "bookkeeping", _("Purchases and cancellations (bookkeeping)")
+    REQUESTS = "requests", _("Records of data protection requests and disclosures")
+    UNVERIFIED = "unverified", _("Web requests that were never confirmed")
+    BREACHES = "breaches", _("Records of data breaches")
+    LINKS = "links", _("Links sent by email")
+    RATE_LIMITS = "rate_limits", _("Counts of form use, for the rate limits")
+    OUTBOX = "outbox", _("Emails sent")
+    AUDIT = "audit", _("The audit trail")
+    CONSENT_EVIDENCE = "consent_evidence", _("Consents and their evidence")
+    SUPPRESSION = "suppression", _("The marketing ban list (keyed hashes)")
+    RESTORE_COPIES = "restore_copies", _("Copies of the database saved before a restore")
+    NOT_PERSONAL = "not_personal", _("Not personal data")
+
+
+@dataclass(frozen=True)
+class RetentionRule:
+    """A retention period and what it is counted from: read by apply_retention, the
+    privacy notice, the access report and the retention command's help, so that no period
+    is written twice. `setting` names the studio setting that holds the number of years
+    when the owner chooses it (customer_retention_years)."""
+
+    kind: Retention
+    counted_from: str | Promise
+    years: int = 0
+    days: int = 0
+    setting: str = ""
+    # The period in words when it is no number of years or days ("until the link expires").
+    forever: str | Promise = ""
+    why: str | Promise = ""
+
+    def period_text(self, *, years: int | None = None) -> str:
+        """The period in words, e.g. "3 years from the customer's last activity"."""
+        if self.forever:
+            return str(self.forever)
+        years = self.years if years is None else years
+        if years:
+            amount = ngettext("%(n)d year", "%(n)d years", years) % {"n": years}
+        elif self.days:
+            amount = ngettext("%(n)d day", "%(n)d days", self.days) % {"n": self.days}
+        else:
+            return str(self.counted_from)
+        return _("%(amount)s from %(start)s") % {"amount": amount, "start": self.counted_from}
+
+
+RETENTION_RULES: dict[Retention, RetentionRule] = {
+    rule.kind: rule
+    for rule in (
+        RetentionRule(
+            Retention.RELATIONSHIP,
+            _("the customer's last activity (enrolment, attendance, purchase, message)"),
+            years=3,
+            setting="customer_retention_years",
+            why=_("the customer relationship; then the customer is erased"),
+        ),
+        RetentionRule(
+            Retention.BOOKKEEPING,
+            _("the end of the financial year of the purchase"),
+            years=6,
+            why=_("the Accounting Act (1336/1997, 2:10 §) requires vouchers to be kept"),
+        ),
+        RetentionRule(
+            Retention.REQUESTS,
+            _("the answer, or the disclosure"),
+            years=3,
+            why=_("proof that the law was followed (GDPR Art. 5(2))"),
+        ),
+        RetentionRule(
+            Retention.UNVERIFIED,
+            _("the moment its confirmation link expired"),
+            forever=_("until its confirmation link expires, at most a few hours"),
+            why=_("a request nobody confirmed is nobody's to answer"),
+        ),
+        RetentionRule(
+            Retention.BREACHES,
+            _("the day the studio became aware of the breach"),
+            years=5,
+            why=_("the documentation the Data Protection Ombudsman may ask for (GDPR Art. 33(5))"),
+        ),
+        RetentionRule(
+            Retention.LINKS,
+            _("the sending of the link"),
+            forever=_("until the link is used or expires"),
+            why=_("a link is only a way in for its owner"),
+        ),
+        RetentionRule(
+            Retention.RATE_LIMITS,
+            _("the use of the form"),
+            days=1,
+            why=_("protection of the public forms against misuse"),
+        ),
+        RetentionRule(
+            Retention.OUTBOX,
+            _("sending"),
+            years=1,
+            why=_("to show what was sent and answer questions about it"),
+        ),
+        RetentionRule(
+            Retention.AUDIT,
+            _("the event"),
+            years=2,
+            why=_("evidence of who handled the data (GDPR Art. 5(2) and 32)"),
+        ),
+        RetentionRule(
+            Retention.CONSENT_EVIDENCE,
+            _("the customer's last activity, like the rest of the customer's data"),
+            years=3,
+            setting="customer_retention_years",
+            why=_("proof of consent (GDPR Art. 7(1)) for as long as it is relied on"),
+        ),
+        RetentionRule(
+            Retention.SUPPRESSION,
+            _("never deleted"),
+            forever=_(
+                "for as long as the studio markets at all, so that no objection or "
+                "erasure is ever forgotten"
+            ),
+            why=_("an objection must outlive the erasure of everything else (GDPR Art. 21(3))"),
+        ),
+        RetentionRule(
+            Retention.RESTORE_COPIES,
+            _("the restore"),
+            days=7,
+            why=_("a way back if a restore went wrong; they hold people erased since"),
+        ),
+        RetentionRule(
+            Retention.NOT_PERSONAL,
+            _("not personal data"),
+            forever=_("as long as the studio needs it"),
         ),
     )
-    BOOKKEEPING = (
-        "bookkeeping",
-        _("6 years from the end of the year of the purchase (Accounting Act 1336/1997)"),
-    )
-    REQUESTS = (
-        "requests",
-        _("3 years from the answer, as proof that the request was handled (GDPR Art. 5(2))"),
-    )
-    LINKS = "links", _("until the link expires, at most a few days")
-    AUDIT = "audit", _("2 years, as evidence of who handled the data")
-    SUPPRESSION = (
-        "suppression",
-        _("for as long as the studio markets at all, so that an objection is never forgotten"),
-    )
-    NOT_PERSONAL = "not_personal", _("not personal data: kept as long as the studio needs it")
+}
+
+
+def retention_rule(kind: Retention) -> RetentionRule:
+    return RETENTION_RULES[kind]
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,11 @@ E164_REGEX = r"^\+[1-9][0-9]{6,14}$"
 FINNISH_POSTAL_CODE_REGEX = r"^[0-9]{5}$"
 
 
+def default_language() -> str:
+    """The studio's language: the first language of a customer until they choose one."""
+    return settings.LANGUAGE_CODE
+
+
 class HealthGuardedModel(models.Model):
     """Refuses text that looks like health information in the inventory's free-text fields.
 
@@ -83,6 +88,13 @@ class Customer(HealthGuardedModel):
         choices=Origin.choices,
         default=Origin.STAFF,
         help_text=_("How the customer relationship started."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=default_language,
+        help_text=_("The language the customer is written to in."),
     )
     notes = models.TextField(
         _("notes"),

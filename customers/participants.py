@@ -1,6 +1,5 @@
 """Course participant lists: the minimised printable list and the CSV export (P2, R2)."""
 
-import csv
 from datetime import date, timedelta
 from typing import Any
 
@@ -11,6 +10,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from customers.models import Course, Enrollment
+from rekisteri import spreadsheets
 
 # A paper list has at most this many attendance boxes per row.
 MAX_ATTENDANCE_BOXES = 12
@@ -50,45 +50,26 @@ def printable_list(course: Course) -> dict[str, Any]:
     }
 
 
-def _csv_safe(value: str) -> str:
-    # A spreadsheet runs a cell starting with = + - @ as a formula; phone numbers in
-    # E.164 ("+358…") are plain numbers and left as they are.
-    if value[:1] in ("=", "@", "\t", "\r") or (value[:1] in ("+", "-") and not value[1:].isdigit()):
-        return "'" + value
-    return value
-
-
 def csv_response(course: Course) -> HttpResponse:
-    """The participant list as CSV for a spreadsheet (semicolons and a BOM, as Finnish Excel
-    expects)."""
+    """The participant list as CSV for a spreadsheet (the app's one CSV dialect)."""
     filename = f"{slugify(course.name) or 'course'}-{timezone.localtime(course.starts_at):%Y-%m-%d}"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    response.write("\ufeff")
-    writer = csv.writer(response, delimiter=";")
-    writer.writerow(
-        [
-            _("last name"),
-            _("first name"),
-            _("email"),
-            _("phone"),
-            _("status"),
-            _("time of enrolment"),
-        ]
-    )
-    for e in active_enrollments(course):
-        c = e.customer
-        writer.writerow(
-            [
-                _csv_safe(value)
-                for value in (
-                    c.last_name,
-                    c.first_name,
-                    c.email,
-                    c.phone,
-                    e.get_status_display(),
-                    f"{timezone.localtime(e.enrolled_at):%d.%m.%Y}",
-                )
-            ]
+    header = [
+        _("last name"),
+        _("first name"),
+        _("email"),
+        _("phone"),
+        _("status"),
+        _("time of enrolment"),
+    ]
+    rows = (
+        (
+            e.customer.last_name,
+            e.customer.first_name,
+            e.customer.email,
+            e.customer.phone,
+            e.get_status_display(),
+            f"{timezone.localtime(e.enrolled_at):%d.%m.%Y}",
         )
-    return response
+        for e in active_enrollments(course)
+    )
+    return spreadsheets.csv_response(f"{filename}.csv", [header, *rows])

@@ -23,6 +23,7 @@ register(
         "city": FieldRule(C.CONTACT, E.DELETE),
         "country": FieldRule(C.CONTACT, E.DELETE),
         "origin": FieldRule(C.RELATIONSHIP, E.DELETE),
+        "language": FieldRule(C.RELATIONSHIP, E.DELETE),
         "notes": FieldRule(C.RELATIONSHIP, E.DELETE, free_text=True),
         "restricted_at": FieldRule(C.RELATIONSHIP, E.DELETE),
         "created_at": FieldRule(C.RELATIONSHIP, E.DELETE),

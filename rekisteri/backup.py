@@ -11,9 +11,9 @@ Making a backup
   format dump cannot carry an extra marker without writing one into the live database, so
   a restore recognises it by `pg_restore --list` holding the app's tables, and its time is
   kept in the sidecar below.
-- Both: a sidecar `<file>.json` (app, vendor, time, size, sha256). When it is present a
-  restore checks the file against it and refuses a changed or truncated file; without it
-  (a copy brought back without its sidecar) the file is still recognised as above.
+- Both: a sidecar `<file>.json` (app, vendor, time, size, sha256). A restore checks the
+  file against it and refuses a changed or truncated file, and refuses a file without
+  its sidecar the same way: a wrong restore could bring back people erased since.
 - The copy is written to a temporary file in the target's directory, fsynced and renamed
   to the target only when complete; on any error the temporary file is removed, so a
   failed backup leaves nothing under the target name. Files are created mode 0600: they
@@ -30,21 +30,11 @@ script of `pg_restore --single-transaction --clean --if-exists` (BEGIN … COMMI
 psql, so that an error, a lock not granted within a minute, or this process dying before
 the COMMIT leaves the database as it was. A backup made before a migration is migrated.
 
-Then, in one transaction, what must outlive any backup is applied again:
-- Every suppression-list entry of the replaced database that the backup lacks comes back
-  (same hash, reason and time): a superset of "entries created after the backup" that
-  needs neither the clocks nor the backup's time to be right.
-- A customer of the backup who no longer exists in the replaced database (same id and
-  creation time) and whose email or phone is on its suppression list is erased again.
-  Customers leave the register only through erasure (the admin cannot delete them;
-  retention erases), and erasure puts both hashes on the list. The entry's reason and time
-  alone are not enough: `suppress` keeps the first reason, so a person who objected and
-  was later erased stays "objection", possibly from before the backup. A customer who
-  still exists is never erased, so a relative who shares a phone number stays.
-- For customers who still exist: consent events (the ledger: given, withdrawn, objected)
-  that the backup lacks are added with their original times, objections with their
-  suppression entries; a restriction of processing (Art. 18) made since comes back.
-If any of this fails, the database is put back from the saved copy and the restore fails.
+Then, in one transaction, what must outlive any backup is applied again, through the acts
+that made it (consent/acts/restore.py: erasures through `erase_customer`, objections and
+consents into the ledger, restrictions). If any of this fails, the database is put back
+from the saved copy and the restore fails. The saved copies are removed by retention
+(they hold people erased since).
 """
 
 import hashlib
@@ -234,9 +224,7 @@ def _read_sidecar(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(sidecar.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        raise BackupError(
-            f"{sidecar} cannot be read ({e}): remove it to restore {path} without it."
-        ) from e
+        raise BackupError(f"{sidecar} cannot be read ({e}): nothing was restored.") from e
     if not isinstance(data, dict) or data.get("app") != APP:
         raise BackupError(f"{sidecar} does not describe a backup of {APP}: nothing was restored.")
     return data
@@ -499,6 +487,14 @@ def inspect_backup(path: str | Path) -> BackupInfo:
         )
     if info is None:
         info = _inspect_postgresql(path)
+    if sidecar is None:
+        # Without its checksum a file cannot be told from a changed one: refused like a
+        # tampered file, since a wrong restore could bring back people erased since.
+        raise BackupError(
+            f"{path} has no checksum file beside it ({_sidecar(path).name}), so it cannot be "
+            "checked to be the backup that was made: it may be damaged or changed. Copy the "
+            "backup together with its .json file. The database was not touched."
+        )
     created_at = info["created_at"] or (sidecar and _parse_time(sidecar.get("created_at")))
     return BackupInfo(
         path=path,

@@ -20,29 +20,49 @@ DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "data")))
 DEBUG = env.bool("DEBUG", default=False)
 
 
-def _secret_key() -> str:
-    key = env.str("SECRET_KEY", default="")
+def _local_key(name: str, why: str, *, inherited: str = "") -> str:
+    """The key in the environment variable `name`, or, with DEBUG on and none given, one
+    generated once into a git-ignored file under DATA_DIR (so that it survives restarts),
+    or taken from `inherited` when that file is first made."""
+    key = env.str(name, default="")
     if key:
         return key
     if not DEBUG:
         raise ImproperlyConfigured(
-            "The SECRET_KEY environment variable is required when DEBUG is off. "
-            "Set SECRET_KEY to a long random string (for example the output of "
+            f"The {name} environment variable is required when DEBUG is off: {why} Set it "
+            "to a long random string (for example the output of "
             "`python -c 'import secrets; print(secrets.token_urlsafe(50))'`)."
         )
-    # Local development: generate one key and keep it in a git-ignored file, so that
-    # sessions and signed links survive a restart.
-    key_file = DATA_DIR / "secret_key"
+    key_file = DATA_DIR / name.lower()
     if key_file.is_file():
         return key_file.read_text().strip()
-    DATA_DIR.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_urlsafe(50)
+    DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+    key = inherited or secrets.token_urlsafe(50)
     key_file.write_text(key)
     key_file.chmod(0o600)
     return key
 
 
-SECRET_KEY = _secret_key()
+# A local register made before the suppression list had its own key was keyed with the
+# local secret key: its suppression key file starts as a copy, so the list still matches.
+_OLD_LOCAL_SECRET = (
+    (DATA_DIR / "secret_key").read_text().strip()
+    if DEBUG and (DATA_DIR / "secret_key").is_file()
+    else ""
+)
+SECRET_KEY = _local_key("SECRET_KEY", "it signs sessions and links.")
+# Earlier keys, newest first: after rotating SECRET_KEY, links and sessions signed with an
+# old key keep working until they expire. Remove an old key once they have.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# The key of the suppression list's keyed hashes (R10). Its own key, never rotated: a new
+# key would make every entry unrecognisable, and erased or objecting people would come
+# back through an import or a restore. Keep it with the backups.
+SUPPRESSION_KEY = _local_key(
+    "SUPPRESSION_KEY",
+    "it keys the suppression list of people who objected or were erased, and must never "
+    "change (see README.md, Keys).",
+    inherited=_OLD_LOCAL_SECRET,
+)
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -119,7 +139,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {
             # WAL lets readers and one writer work at once; IMMEDIATE takes the write
             # lock at BEGIN so that concurrent writers wait (timeout) instead of failing.
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            # secure_delete: deleted rows are overwritten with zeros in the file, so that
+            # an erased person's data does not linger in free pages (R16).
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;"
+            ),
             "transaction_mode": "IMMEDIATE",
             "timeout": env.int("SQLITE_BUSY_TIMEOUT", default=20),
         }

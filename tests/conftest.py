@@ -33,7 +33,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     vendor = connection.vendor
     keep, drop = [], []
     for item in items:
-        if item.get_closest_marker("postgresql_only") and vendor != "postgresql":
+        if (item.get_closest_marker("postgresql_only") and vendor != "postgresql") or (
+            item.get_closest_marker("sqlite_only") and vendor != "sqlite"
+        ):
             drop.append(item)
         else:
             keep.append(item)

@@ -5,6 +5,7 @@ import secrets
 
 # A fresh random key per run; tests never depend on its value.
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
+os.environ.setdefault("SUPPRESSION_KEY", secrets.token_urlsafe(50))
 # The test client and the live server speak plain HTTP; tests of the redirect turn it on.
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 

@@ -130,6 +130,7 @@ def test_it_collects_static_files_at_build_with_no_secret_key_in_the_image() -> 
     for instruction in build + final:
         if instruction["instruction"] in ("ENV", "ARG", "LABEL"):
             assert "SECRET_KEY" not in instruction["value"], instruction["content"]
+            assert "SUPPRESSION_KEY" not in instruction["value"], instruction["content"]
 
 
 def test_it_installs_only_the_runtime_dependencies() -> None:
@@ -321,6 +322,7 @@ def _production_env(tmp_path: Path, database: Database, port: int, **extra: str)
         "DJANGO_SETTINGS_MODULE": "rekisteri.settings",
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "SUPPRESSION_KEY": secrets.token_urlsafe(50),
         "DATA_DIR": str(tmp_path / "data"),
         "STATIC_ROOT": str(tmp_path / "staticfiles"),
         "DATABASE_URL": database.url,
@@ -433,6 +435,7 @@ def _gunicorn_config(tmp_path: Path, **extra: str) -> dict[str, str]:
         "HOME": str(tmp_path),
         "DEBUG": "false",
         "SECRET_KEY": secrets.token_urlsafe(50),
+        "SUPPRESSION_KEY": secrets.token_urlsafe(50),
         "DATA_DIR": str(tmp_path / "data"),
         "DATABASE_URL": f"sqlite:///{tmp_path / 'data' / 'unused.sqlite3'}",
         "MIGRATE_ON_START": "0",

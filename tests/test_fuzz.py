@@ -353,10 +353,11 @@ def _in_url(token: str) -> str:
 
 
 def _open_my_data(client: Client, customer: Customer) -> None:
-    """The session a followed emailed link gives (consent.views._open_session)."""
+    """The session a followed emailed link gives (consent.views.common.open_session)."""
     session = client.session
     session[SESSION_KEY] = {
         "customer": customer.pk,
+        "scope": "full",
         "until": (timezone.now() + timedelta(minutes=30)).isoformat(),
     }
     session.save()

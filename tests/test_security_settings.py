@@ -70,6 +70,7 @@ def _keep_the_language() -> Any:
 # DJANGO_ALLOW_ASYNC_UNSAFE, which the deploy check rightly refuses).
 _NOT_INHERITED = (
     "SECRET_KEY",
+    "SUPPRESSION_KEY",
     "DEBUG",
     "DATABASE_URL",
     "DJANGO_SETTINGS_MODULE",
@@ -101,6 +102,7 @@ def _manage(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.
 PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": secrets.token_urlsafe(50),
+    "SUPPRESSION_KEY": secrets.token_urlsafe(50),
     "ALLOWED_HOSTS": "rekisteri.example.fi",
 }
 

@@ -15,7 +15,8 @@ def _manage(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.
     clean = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("SECRET_KEY", "DEBUG", "DATABASE_URL", "DJANGO_SETTINGS_MODULE")
+        if k
+        not in ("SECRET_KEY", "SUPPRESSION_KEY", "DEBUG", "DATABASE_URL", "DJANGO_SETTINGS_MODULE")
     }
     clean.update({"DATA_DIR": str(tmp_path / "data"), **env})
     return subprocess.run(
@@ -29,9 +30,16 @@ def _manage(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.
 
 
 def test_it_refuses_to_start_without_secret_key_when_debug_is_off(tmp_path):
-    result = _manage(["check"], {}, tmp_path)
+    result = _manage(["check"], {"SUPPRESSION_KEY": "y" * 50}, tmp_path)
     assert result.returncode != 0
     assert "SECRET_KEY environment variable is required when DEBUG is off" in result.stderr
+
+
+def test_it_refuses_to_start_without_a_suppression_key_when_debug_is_off(tmp_path):
+    # The suppression list's own key: without it, erased people would come back.
+    result = _manage(["check"], {"SECRET_KEY": "x" * 50}, tmp_path)
+    assert result.returncode != 0
+    assert "SUPPRESSION_KEY environment variable is required when DEBUG is off" in result.stderr
 
 
 def test_a_local_debug_run_generates_a_secret_key_once_and_keeps_it(tmp_path):
@@ -43,6 +51,9 @@ def test_a_local_debug_run_generates_a_secret_key_once_and_keeps_it(tmp_path):
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
     assert _manage(["check"], {"DEBUG": "true"}, tmp_path).returncode == 0
     assert key_file.read_text() == first
+    # The suppression list's key likewise, apart from the secret key.
+    suppression_key = (tmp_path / "data" / "suppression_key").read_text()
+    assert len(suppression_key) >= 50 and suppression_key != first
 
 
 def test_the_default_database_is_a_sqlite_file_in_wal_mode(tmp_path):
@@ -54,7 +65,7 @@ def test_the_default_database_is_a_sqlite_file_in_wal_mode(tmp_path):
             "print(c.settings_dict['NAME']); "
             "print(cursor.execute('PRAGMA journal_mode').fetchone()[0])",
         ],
-        {"SECRET_KEY": "x" * 50},
+        {"SECRET_KEY": "x" * 50, "SUPPRESSION_KEY": "y" * 50},
         tmp_path,
     )
     assert result.returncode == 0, result.stderr

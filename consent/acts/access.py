@@ -4,17 +4,20 @@ Built from the personal-data inventory: every row of every table linked to the p
 every classified field, so that a new table cannot be forgotten.
 """
 
-import csv
-import io
 import re
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from django.db import models
+from django.contrib.auth.models import User
+from django.db import models, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from consent.mail.links import TokenError, TokenProblem, use_token
+from consent.models import LinkToken, Recipient, StudioSettings
+from consent.records import audit
+from consent.records.notice import retention_text
 from customers.inventory import (
     Category,
     ModelRule,
@@ -23,6 +26,7 @@ from customers.inventory import (
     personal_rules,
 )
 from customers.models import Customer
+from rekisteri import spreadsheets
 
 # Fields left out of the person's copy: technical identifiers and links mean nothing to them,
 # and who among the staff recorded a row is the staff member's data, not the customer's.
@@ -69,10 +73,8 @@ def _report_fields(rule: ModelRule) -> list[models.Field]:
     ]
 
 
-def information() -> dict[str, Any]:
+def information(*, studio: StudioSettings) -> dict[str, Any]:
     """What Art. 15(1) asks to be told besides the data itself."""
-    from consent.models import Recipient
-
     return {
         "purposes": [
             _("Managing the customer relationship and course participation"),
@@ -85,7 +87,10 @@ def information() -> dict[str, Any]:
             {"name": r.name, "purpose": r.purpose, "country": r.country, "safeguard": r.safeguard}
             for r in Recipient.objects.all()
         ],
-        "retention": sorted({str(rule.retention.label) for rule in personal_rules()}),
+        "retention": [
+            {"what": str(kind.label), "period": retention_text(kind, studio=studio)}
+            for kind in dict.fromkeys(rule.retention for rule in personal_rules())
+        ],
         "rights": [
             _("to see your data and get a copy of it"),
             _("to have wrong data corrected"),
@@ -102,8 +107,11 @@ def information() -> dict[str, Any]:
     }
 
 
-def build_access_report(customer: Customer) -> dict[str, Any]:
-    """Everything the register holds about `customer`, with the Art. 15 information."""
+def build_access_report(*, customer: Customer) -> dict[str, Any]:
+    """Everything the register holds about `customer`, with the Art. 15 information.
+
+    A read with no record of its own: the act of giving access is `access_report`."""
+    studio = StudioSettings.load()
     sections = []
     for rule in personal_rules():
         fields = _report_fields(rule)
@@ -119,7 +127,7 @@ def build_access_report(customer: Customer) -> dict[str, Any]:
                     {"name": f.name, "label": str(f.verbose_name).capitalize()} for f in fields
                 ],
                 "rows": rows,
-                "retention": str(rule.retention.label),
+                "retention": retention_text(rule.retention, studio=studio),
             }
         )
     return {
@@ -127,8 +135,48 @@ def build_access_report(customer: Customer) -> dict[str, Any]:
         "person": {"name": customer.full_name, "email": customer.email},
         "source": str(customer.get_origin_display()),
         "sections": sections,
-        "information": information(),
+        "information": information(studio=studio),
     }
+
+
+def open_released_report(*, raw_token: str) -> Customer:
+    """Spend the link of a released report (single use); the customer whose report it is.
+
+    The link works only while the customer's address is the one it was sent to, so that
+    the report never reaches an address the customer has left.
+    """
+    with transaction.atomic():
+        token = use_token(raw_token, purpose=LinkToken.Purpose.OPEN_REPORT)
+        customer = token.request.customer if token.request is not None else None
+        if customer is None or (token.new_email and token.new_email != customer.email):
+            raise TokenError(TokenProblem.INVALID)
+    return customer
+
+
+class Use:
+    """How a report is used, for its audit entry: viewed on a page, or taken as a file."""
+
+    VIEW = "view"
+    JSON = "json"
+    CSV = "csv"
+    COMMAND = "command"
+
+
+def access_report(
+    *, customer: Customer, actor: User | None, use: str, own_page: bool = False
+) -> dict[str, Any]:
+    """The act of access (Art. 15, R13) and of the portable copy (Art. 20, R14): the
+    report, and an audit entry for every look at it or copy of it, whoever takes it (the
+    owner in the admin, the customer on their own page, a command)."""
+    report = build_access_report(customer=customer)
+    who = _("the customer, on their own page") if own_page else ""
+    audit.record(
+        audit.Action.VIEW if use == Use.VIEW else audit.Action.EXPORT,
+        user=actor,
+        customer=customer,
+        detail=f"access report: {use}" + (f" ({who})" if who else ""),
+    )
+    return report
 
 
 def _readable(value: Any) -> Any:
@@ -160,16 +208,17 @@ def readable_sections(report: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def report_as_csv(report: dict[str, Any]) -> str:
-    """The report in one CSV: a row per field of every row (table, row, field, value)."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow([_("table"), _("row"), _("field"), _("value")])
+def report_rows(report: dict[str, Any]) -> list[list[object]]:
+    """The report as one table: a row per field of every row (table, row, field, value)."""
+    rows: list[list[object]] = [[_("table"), _("row"), _("field"), _("value")]]
     for section in report["sections"]:
         labels = {f["name"]: f["label"] for f in section["fields"]}
         for number, row in enumerate(section["rows"], start=1):
             for name, value in row.items():
-                writer.writerow(
-                    [section["title"], number, labels[name], "" if value is None else value]
-                )
-    return out.getvalue()
+                rows.append([section["title"], number, labels[name], value])
+    return rows
+
+
+def report_as_csv(report: dict[str, Any]) -> str:
+    """The report in the app's one CSV dialect (rekisteri.spreadsheets)."""
+    return spreadsheets.csv_text(report_rows(report))

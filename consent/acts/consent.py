@@ -5,9 +5,12 @@ privacy-notice version in force and minimised evidence of where it came from.
 """
 
 import ipaddress
-from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import transaction
 
 from consent.models import ConsentEvent
+from consent.records import audit
 from consent.records.notice import current_notice
 from customers.models import Customer
 
@@ -32,22 +35,32 @@ def record_consent(
     action: str,
     source: str,
     wording: str,
-    actor: Any = None,
+    actor: User | None,
     ip: str = "",
     user_agent: str = "",
 ) -> ConsentEvent:
-    """One change of permission, appended to the ledger with the notice version in force."""
+    """One change of permission, appended to the ledger with the notice version in force
+    and the words the person saw (Art. 7(1): the studio must be able to show it)."""
     if action not in (Action.GIVEN, Action.WITHDRAWN):
         raise ValueError("Use record_objection for an objection.")
-    return ConsentEvent.objects.create(
-        customer=customer,
-        purpose=purpose,
-        channel=channel,
-        action=action,
-        source=source,
-        wording=str(wording),
-        notice_version=current_notice().number,
-        recorded_by=actor if getattr(actor, "pk", None) else None,
-        ip_network=minimised_ip(ip),
-        user_agent=user_agent[:200],
-    )
+    with transaction.atomic():
+        event = ConsentEvent.objects.create(
+            customer=customer,
+            purpose=purpose,
+            channel=channel,
+            action=action,
+            source=source,
+            wording=str(wording),
+            notice_version=current_notice().number,
+            recorded_by=actor if actor is not None and actor.pk else None,
+            ip_network=minimised_ip(ip),
+            user_agent=user_agent[:200],
+        )
+        audit.record(
+            audit.Action.CONSENT,
+            user=actor,
+            obj=event,
+            customer=customer,
+            detail=f"{purpose}/{channel}: {action} ({source})",
+        )
+    return event

@@ -5,13 +5,13 @@ and the person's email and phone go on the suppression list so that the objectio
 an erasure or a re-import.
 """
 
-from typing import Any
-
+from django.contrib.auth.models import User
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from consent.mail.suppression import suppress
 from consent.models import ConsentEvent, Suppression
+from consent.records import audit
 from consent.records.notice import current_notice
 from customers.models import Customer
 
@@ -24,9 +24,10 @@ OBJECTION_WORDING = _(
 )
 
 
-def record_objection(*, customer: Customer, source: str, actor: Any = None) -> None:
+def record_objection(*, customer: Customer, source: str, actor: User | None) -> None:
     """An objection stops every purpose on every channel at once (Art. 21(2)-(3), P13)."""
     with transaction.atomic():
+        audit.record(audit.Action.OBJECT, user=actor, obj=customer, detail=source)
         version = current_notice().number
         ConsentEvent.objects.bulk_create(
             ConsentEvent(
@@ -37,7 +38,7 @@ def record_objection(*, customer: Customer, source: str, actor: Any = None) -> N
                 source=source,
                 wording=str(OBJECTION_WORDING),
                 notice_version=version,
-                recorded_by=actor if getattr(actor, "pk", None) else None,
+                recorded_by=actor if actor is not None and actor.pk else None,
             )
             for purpose in Purpose
             for channel in Channel

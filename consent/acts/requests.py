@@ -1,24 +1,28 @@
-"""Data-subject requests (GDPR Art. 12): receiving, verifying, extending, refusing,
+"""Data-subject requests (GDPR Art. 12): receiving, verifying, extending, refusing and
 completing a request, and releasing the access report.
 
-Emails are stored in the outbox in the same transaction, so a failed send never loses a
-request.
+Every act here runs in one transaction, locks the request it changes, writes its audit
+entry with its actor, and queues its emails in the outbox in the same transaction (so a
+failed send never loses a request). Messages go to the person's current address in the
+register (`answer_address`), never to an address they have left.
 """
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from consent.acts.errors import RightsError
 from consent.acts.objection import record_objection
 from consent.acts.restriction import restrict
-from consent.mail.links import issue_token, use_token
+from consent.mail.links import TokenError, TokenProblem, issue_token, use_token
 from consent.mail.outbox import queue_email, site_link
 from consent.models import ConsentEvent, LinkToken, Recipient, RecipientTask, RightsRequest
 from consent.records import audit, deadlines
@@ -27,14 +31,37 @@ from customers.models import Customer
 from rekisteri.roles import OWNER
 
 Type, Status = RightsRequest.Type, RightsRequest.Status
+Action = audit.Action
 
+__all__ = ["RightsError"]  # raised by the acts here, re-exported for the callers
 
 # Completing these tells the processors and recipients (Art. 19, R18).
 TELL_RECIPIENTS = (Type.RECTIFICATION, Type.ERASURE, Type.RESTRICTION)
+# Requests that carry the customer's data: their report goes only to the customer.
+REPORT_TYPES = (Type.ACCESS, Type.PORTABILITY)
 
 
-class RightsError(Exception):
-    """A request cannot be handled that way; the message is for the user."""
+def answer_address(request: RightsRequest) -> str:
+    """Where messages about a request go: the customer's current address in the register
+    when the request is theirs (a report never follows an address they have left), else
+    the address the request came from."""
+    if request.customer is not None and request.customer.email:
+        return request.customer.email
+    return request.email
+
+
+def tell_customer(request: RightsRequest, template: str, **context: Any) -> None:
+    address = answer_address(request)
+    if not address:
+        return
+    queue_email(
+        to=address,
+        template=template,
+        context={"request": request, **context},
+        language=request.language,
+        customer=request.customer,
+        request=request,
+    )
 
 
 def _owner_addresses() -> list[str]:
@@ -62,18 +89,29 @@ def _tell_owners(request: RightsRequest) -> None:
         )
 
 
-def tell_customer(request: RightsRequest, template: str, **context: Any) -> None:
-    address = request.email or (request.customer.email if request.customer else "")
-    if not address:
-        return
-    queue_email(
-        to=address,
-        template=template,
-        context={"request": request, **context},
-        language=request.language,
-        customer=request.customer,
-        request=request,
-    )
+def _locked(request: RightsRequest) -> RightsRequest:
+    """The request, read again under a row lock (inside the caller's transaction)."""
+    return RightsRequest.objects.select_for_update().select_related("customer").get(pk=request.pk)
+
+
+def require_open(request: RightsRequest) -> None:
+    if not request.is_open:
+        raise RightsError(_("This request is closed already."))
+
+
+def open_request_like(
+    *, customer: Customer, request_type: str, excluding: int | None = None
+) -> RightsRequest | None:
+    """The customer's verified, still open request of this type, if there is one: asking
+    twice does not open two requests."""
+    found = RightsRequest.objects.filter(
+        customer=customer,
+        request_type=request_type,
+        status__in=(Status.VERIFIED, Status.IN_PROGRESS, Status.EXTENDED),
+    ).order_by("received_at", "pk")
+    if excluding is not None:
+        found = found.exclude(pk=excluding)
+    return found.first()
 
 
 def submit_request(
@@ -96,6 +134,7 @@ def submit_request(
             customer=customer,
             due_on=deadlines.due_date(today),
         )
+        audit.record(Action.REQUEST, obj=request, customer=customer, detail=request_type)
         if customer is None:
             request.status = Status.COMPLETED
             request.closed_at = timezone.now()
@@ -109,43 +148,69 @@ def submit_request(
     return request
 
 
-def _start_processing(request: RightsRequest) -> None:
+def _start_processing(request: RightsRequest, *, actor: User | None) -> None:
     """What happens once the person is verified: some rights apply at once (R7)."""
     customer = request.customer
     if request.request_type == Type.OBJECTION and customer is not None:
-        record_objection(customer=customer, source=ConsentEvent.Source.OWN_PAGE)
-        complete(request, outcome=_("Direct marketing stopped on every channel."))
+        record_objection(customer=customer, source=ConsentEvent.Source.OWN_PAGE, actor=actor)
+        complete(request, outcome=_("Direct marketing stopped on every channel."), actor=actor)
         return
     if request.request_type == Type.RESTRICTION and customer is not None:
-        restrict(customer=customer)
-    if (
-        request.request_type in (Type.ACCESS, Type.PORTABILITY)
-        and settings.RIGHTS_AUTO_RELEASE_REPORT
-    ):
+        restrict(customer=customer, actor=actor)
+    if request.request_type in REPORT_TYPES and settings.RIGHTS_AUTO_RELEASE_REPORT:
         release_report(request=request, actor=None)
         return
     _tell_owners(request)
 
 
 def verify_request(*, raw_token: str) -> RightsRequest:
-    """Follow the emailed link (POST): the request is verified and bound to the customer."""
+    """Follow the emailed link (POST): the request is verified and bound to the customer.
+
+    Returns the request the customer continues with: when they already have the same kind
+    of request open, that one (the new one is closed as a duplicate).
+    """
     with transaction.atomic():
         token = use_token(raw_token, purpose=LinkToken.Purpose.VERIFY_REQUEST)
-        request = RightsRequest.objects.select_related("customer").get(pk=token.request_id)
-        if request.status == Status.RECEIVED:
-            request.status = Status.VERIFIED
-            request.verified_at = timezone.now()
-            request.save(update_fields=["status", "verified_at"])
-            _start_processing(request)
+        if token.request is None:
+            raise TokenError(TokenProblem.INVALID)
+        request = RightsRequest.objects.select_for_update().get(pk=token.request.pk)
+        if request.status != Status.RECEIVED:
+            return request
+        request.status = Status.VERIFIED
+        request.verified_at = timezone.now()
+        request.save(update_fields=["status", "verified_at"])
+        audit.record(Action.VERIFY, obj=request)
+        if request.customer is not None:
+            earlier = open_request_like(
+                customer=request.customer,
+                request_type=request.request_type,
+                excluding=request.pk,
+            )
+            if earlier is not None:
+                _close_as_duplicate(request, of=earlier)
+                return earlier
+        _start_processing(request, actor=None)
     return request
 
 
+def _close_as_duplicate(request: RightsRequest, *, of: RightsRequest) -> None:
+    request.status = Status.COMPLETED
+    request.closed_at = timezone.now()
+    request.outcome = _("The same as request #%(pk)d, which is being handled.") % {"pk": of.pk}
+    request.save(update_fields=["status", "closed_at", "outcome"])
+
+
 def verified_request(
-    *, customer: Customer, request_type: str, language: str, **fields: Any
+    *,
+    customer: Customer,
+    request_type: str,
+    language: str,
+    actor: User | None = None,
+    **fields: Any,
 ) -> RightsRequest:
     """A request from someone already verified (on their own page): received now."""
     now = timezone.now()
-    return RightsRequest.objects.create(
+    request = RightsRequest.objects.create(
         request_type=request_type,
         status=Status.VERIFIED,
         email=customer.email,
@@ -154,15 +219,25 @@ def verified_request(
         received_at=now,
         verified_at=now,
         due_on=deadlines.due_date(timezone.localdate()),
+        recorded_by=actor,
         **fields,
     )
+    audit.record(Action.REQUEST, user=actor, obj=request, detail=request_type)
+    return request
 
 
 def start_request(*, customer: Customer, request_type: str, language: str) -> RightsRequest:
-    """A request made on the customer's own page, where they are already verified."""
+    """A request made on the customer's own page, where they are already verified.
+
+    Asking again for what is already being handled returns the open request.
+    """
     with transaction.atomic():
+        customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        earlier = open_request_like(customer=customer, request_type=request_type)
+        if earlier is not None:
+            return earlier
         request = verified_request(customer=customer, request_type=request_type, language=language)
-        _start_processing(request)
+        _start_processing(request, actor=None)
     return request
 
 
@@ -174,16 +249,25 @@ def record_request(
     email: str,
     message: str,
     identity_check: str,
-    received_on: Any,
-    actor: Any,
+    received_on: date | None,
+    language: str = "",
+    actor: User | None,
 ) -> RightsRequest:
-    """A request made on paper, by phone or in person, recorded by the owner (R11)."""
+    """A request made on paper, by phone or in person, recorded by the owner (R11).
+
+    When the customer already has the same kind of request open, that one is returned.
+    """
     if channel != RightsRequest.Channel.WEB and not identity_check.strip():
         raise ValidationError({"identity_check": _("Say how the person's identity was checked.")})
     email = normalise_email(email)
     if customer is None and email:
         customer = Customer.objects.filter(email=email).first()
     with transaction.atomic():
+        if customer is not None:
+            customer = Customer.objects.select_for_update().get(pk=customer.pk)
+            earlier = open_request_like(customer=customer, request_type=request_type)
+            if earlier is not None:
+                return earlier
         received = (
             timezone.make_aware(datetime.combine(received_on, datetime.min.time()))
             if received_on
@@ -201,54 +285,58 @@ def record_request(
             verified_at=timezone.now() if customer else None,
             due_on=deadlines.due_date(timezone.localdate(received)),
             recorded_by=actor,
-            language=settings.LANGUAGE_CODE,
+            language=language or settings.LANGUAGE_CODE,
         )
+        audit.record(Action.REQUEST, user=actor, obj=request, detail=f"{request_type}/{channel}")
         if customer is not None and request_type in (Type.OBJECTION, Type.RESTRICTION):
-            _start_processing(request)
+            _start_processing(request, actor=actor)
     return request
 
 
-def require_open(request: RightsRequest) -> None:
-    if not request.is_open:
-        raise RightsError(_("This request is closed already."))
-
-
-def extend_request(*, request: RightsRequest, reason: str, actor: Any) -> RightsRequest:
+def extend_request(*, request: RightsRequest, reason: str, actor: User | None) -> RightsRequest:
     """Extend the deadline by two months; the customer is told why (Art. 12(3))."""
-    require_open(request)
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the extension.")})
-    if request.extended_at is not None:
-        raise RightsError(_("The deadline has been extended once already."))
-    if timezone.localdate() > deadlines.due_date(timezone.localdate(request.received_at)):
-        raise RightsError(
-            _("An extension must be sent within the first month; that month has passed.")
-        )
     with transaction.atomic():
+        request = _locked(request)
+        require_open(request)
+        if request.extended_at is not None:
+            raise RightsError(_("The deadline has been extended once already."))
+        if timezone.localdate() > deadlines.due_date(timezone.localdate(request.received_at)):
+            raise RightsError(
+                _("An extension must be sent within the first month; that month has passed.")
+            )
         request.status = Status.EXTENDED
         request.extended_at = timezone.now()
         request.extension_reason = reason.strip()
         request.due_on = deadlines.extended_due_date(timezone.localdate(request.received_at))
         request.save(update_fields=["status", "extended_at", "extension_reason", "due_on"])
+        audit.record(Action.EXTEND, user=actor, obj=request)
         tell_customer(request, "rights_extended")
     return request
 
 
-def refuse_request(*, request: RightsRequest, reason: str, actor: Any) -> RightsRequest:
+def refuse_request(*, request: RightsRequest, reason: str, actor: User | None) -> RightsRequest:
     """Refuse with reasons and tell of the right to complain (Art. 12(4))."""
-    require_open(request)
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the refusal.")})
     with transaction.atomic():
+        request = _locked(request)
+        require_open(request)
         request.status = Status.REFUSED
         request.refusal_reason = reason.strip()
         request.closed_at = timezone.now()
         request.save(update_fields=["status", "refusal_reason", "closed_at"])
+        audit.record(Action.REFUSE, user=actor, obj=request)
         tell_customer(request, "rights_refused")
     return request
 
 
-def complete(request: RightsRequest, *, outcome: str, notify: bool = True) -> None:
+def complete(
+    request: RightsRequest, *, outcome: str, actor: User | None, notify: bool = True
+) -> None:
+    """Close a request as done, inside the caller's transaction: the recipients to tell
+    (Art. 19) become to-dos, the audit entry is written, the customer told (`notify`)."""
     request.status = Status.COMPLETED
     request.closed_at = timezone.now()
     request.outcome = outcome
@@ -257,42 +345,60 @@ def complete(request: RightsRequest, *, outcome: str, notify: bool = True) -> No
         RecipientTask.objects.bulk_create(
             RecipientTask(request=request, recipient_name=r.name) for r in Recipient.objects.all()
         )
+    audit.record(Action.COMPLETE, user=actor, obj=request)
     if notify:
         tell_customer(request, "rights_completed")
 
 
-def complete_request(*, request: RightsRequest, actor: Any, outcome: str = "") -> RightsRequest:
+def complete_request(
+    *, request: RightsRequest, actor: User | None, outcome: str = ""
+) -> RightsRequest:
     """Mark a request answered (access given, correction made...) and tell the customer."""
-    require_open(request)
-    if request.request_type == Type.ERASURE:
-        raise RightsError(_("An erasure is completed by carrying it out."))
     with transaction.atomic():
-        complete(request, outcome=outcome or _("Done."))
+        request = _locked(request)
+        require_open(request)
+        if request.request_type == Type.ERASURE:
+            raise RightsError(_("An erasure is completed by carrying it out."))
+        complete(request, outcome=outcome or _("Done."), actor=actor)
     return request
 
 
-def release_report(*, request: RightsRequest, actor: Any) -> RightsRequest:
-    """Send the customer an expiring link to their data and close the request (R13)."""
-    require_open(request)
-    if request.request_type not in (Type.ACCESS, Type.PORTABILITY):
-        raise RightsError(_("Only an access or copy request has a report to release."))
-    if request.customer is None:
-        raise RightsError(_("The request is not linked to a customer."))
+def release_report(*, request: RightsRequest, actor: User | None) -> RightsRequest:
+    """Send the customer an expiring link to their report and close the request (R13).
+
+    The link goes to the customer's current address in the register and nowhere else:
+    data goes only to the verified person.
+    """
     with transaction.atomic():
+        request = _locked(request)
+        require_open(request)
+        if request.request_type not in REPORT_TYPES:
+            raise RightsError(_("Only an access or copy request has a report to release."))
+        if request.customer is None:
+            raise RightsError(_("The request is not linked to a customer."))
+        if not request.customer.email:
+            raise RightsError(
+                _(
+                    "The customer has no email address in the register, so the report "
+                    "cannot be sent. Print it and hand it over in person."
+                )
+            )
+        # Bound to the address it goes to: should the customer's address change before
+        # the link is followed, the link stops working.
         raw = issue_token(
             request=request,
             purpose=LinkToken.Purpose.OPEN_REPORT,
+            new_email=request.customer.email,
             hours=settings.RIGHTS_REPORT_LINK_DAYS * 24,
         )
         link = site_link(reverse("consent:open_report", args=[raw]))
-        complete(request, outcome=_("The report was released to the customer."), notify=False)
-        audit.record(
-            audit.Action.EXPORT,
-            user=actor,
-            obj=request,
-            customer=request.customer,
-            detail="access report released",
+        complete(
+            request,
+            outcome=_("The report was released to the customer."),
+            actor=actor,
+            notify=False,
         )
+        audit.record(Action.RELEASE, user=actor, obj=request, customer=request.customer)
         tell_customer(
             request, "rights_report_released", link=link, days=settings.RIGHTS_REPORT_LINK_DAYS
         )

@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING, Any
 from django.db import DatabaseError, models, transaction
 
 from consent.acts.erasure import erase_customer
-from consent.mail.suppression import _values as contact_values  # the exact hashed forms
-from consent.mail.suppression import keyed_hash
+from consent.mail.suppression import contact_hashes
 from consent.mail.suppression import suppress as suppress_contact
 from consent.models import ConsentEvent, Suppression
+from consent.records import audit
 from customers.models import Customer
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ class Snapshot:
     """What the database being replaced says about erasures, suppressions and consents."""
 
     readable: bool
-    suppressions: list[tuple[str, str, datetime]] = field(default_factory=list)
+    suppressions: list[tuple[str, str, datetime, datetime | None]] = field(default_factory=list)
     customers: dict[int, tuple[datetime, datetime | None]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     warning: str = ""
@@ -55,7 +55,9 @@ def snapshot() -> Snapshot:
             return Snapshot(
                 readable=True,
                 suppressions=list(
-                    Suppression.objects.values_list("value_hash", "reason", "created_at")
+                    Suppression.objects.values_list(
+                        "value_hash", "reason", "created_at", "erased_at"
+                    )
                 ),
                 customers={
                     pk: (created, restricted)
@@ -77,7 +79,7 @@ def snapshot() -> Snapshot:
 
 
 def _contact_hashes(customer: Customer) -> set[str]:
-    return {keyed_hash(value) for value in contact_values(customer.email, customer.phone)}
+    return set(contact_hashes(email=customer.email, phone=customer.phone).values())
 
 
 def reapply(before: Snapshot, report: "RestoreReport") -> None:
@@ -86,14 +88,22 @@ def reapply(before: Snapshot, report: "RestoreReport") -> None:
     with transaction.atomic():
         present = set(Suppression.objects.values_list("value_hash", flat=True))
         missing = [
-            Suppression(value_hash=value_hash, reason=reason, created_at=created_at)
-            for value_hash, reason, created_at in before.suppressions
+            Suppression(
+                value_hash=value_hash, reason=reason, created_at=created_at, erased_at=erased_at
+            )
+            for value_hash, reason, created_at, erased_at in before.suppressions
             if value_hash not in present
         ]
         Suppression.objects.bulk_create(missing)
         report.suppressions_added = len(missing)
+        # An entry the backup has from an objection, whose person was erased since.
+        for value_hash, _reason, _at, erased_at in before.suppressions:
+            if value_hash in present and erased_at is not None:
+                Suppression.objects.filter(value_hash=value_hash, erased_at__isnull=True).update(
+                    erased_at=erased_at
+                )
 
-        suppressed = {value_hash for value_hash, _reason, _at in before.suppressions}
+        suppressed = {value_hash for value_hash, _reason, _at, _erased in before.suppressions}
         still_here: set[int] = set()
         to_erase: list[Customer] = []
         for customer in Customer.objects.only(
@@ -116,8 +126,17 @@ def reapply(before: Snapshot, report: "RestoreReport") -> None:
         report.objections_restored = len(objected)
 
         for customer in to_erase:
-            erase_customer(customer, actor=None)
+            erase_customer(customer=customer, actor=None)
         report.customers_erased = len(to_erase)
+        audit.record(
+            audit.Action.RESTORE,
+            detail=(
+                f"{report.backup.path.name}: erased again {report.customers_erased}, "
+                f"suppressions {report.suppressions_added}, objections "
+                f"{report.objections_restored}, consents {report.consent_events_added}, "
+                f"restrictions {report.restrictions_restored}"
+            ),
+        )
 
 
 def _model(field: Any) -> type[models.Model]:

@@ -1,24 +1,35 @@
-"""Retention (R24): what the register no longer needs is erased or deleted, daily.
+"""Retention (GDPR Art. 5(1)(e), R24): what the register no longer needs is erased or
+deleted, daily, by the periods of the personal-data inventory (customers/inventory.py,
+RETENTION_RULES) and nothing else:
 
-- Customers with no enrolment, purchase, interaction or consent activity for the studio's
-  retention period (3 years by default) are erased through the same erasure service.
-- Purchases kept for bookkeeping only (their buyer erased) are deleted once their period
-  ends: 6 years from the end of the year of the purchase (Accounting Act 1336/1997).
-- Records of answered requests and disclosures go 3 years after they were closed.
-- Spent or expired links, old rate-limit counts, emails sent over a year ago and audit
-  entries older than 2 years are deleted.
+- customers with no activity for the studio's retention period are erased, through the
+  one erasure act (`erase_customer`);
+- purchases kept for bookkeeping only (their buyer erased) once the bookkeeping period
+  from the end of their financial year has passed (Accounting Act 1336/1997, 2:10 §);
+- records of answered requests and of disclosures, breach records, web requests nobody
+  confirmed, spent or expired links, rate-limit counts, sent emails and audit entries,
+  each by its own rule;
+- the copies of the database saved before a restore (they hold people erased since).
+
+On PostgreSQL the tables rows were deleted from are vacuumed afterwards, so that the dead
+rows' space is marked free for reuse (see README.md, "What remains after an erasure").
 """
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 
-from django.db import transaction
-from django.db.models import Exists, OuterRef, Q
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-from consent.acts.erasure import BOOKKEEPING_YEARS, erase_customer
+from consent.acts.erasure import erase_customer
 from consent.models import (
     AuditEntry,
+    Breach,
     ConsentEvent,
     Disclosure,
     LinkToken,
@@ -27,10 +38,9 @@ from consent.models import (
     RightsRequest,
     StudioSettings,
 )
+from consent.records import audit
+from customers.inventory import Retention, retention_rule
 from customers.models import Customer, Purchase
-
-REQUEST_RECORD_YEARS = 3
-AUDIT_YEARS = 2
 
 
 @dataclass
@@ -40,6 +50,10 @@ class RetentionResult:
     def add(self, kind: str, count: int) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + count
 
+    @property
+    def summary(self) -> str:
+        return ", ".join(f"{kind}: {count}" for kind, count in self.counts.items())
+
 
 def _years_before(day: date, years: int) -> date:
     try:
@@ -48,12 +62,23 @@ def _years_before(day: date, years: int) -> date:
         return day.replace(year=day.year - years, day=28)
 
 
-def inactive_customers(*, today: date | None = None):  # noqa: ANN201 - a QuerySet
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _older_than(kind: Retention, *, today: date) -> datetime:
+    """The moment before which a row of `kind` has outlived its rule's period."""
+    rule = retention_rule(kind)
+    return _start_of(_years_before(today, rule.years)) - timedelta(days=rule.days)
+
+
+def inactive_customers(*, today: date | None = None) -> QuerySet[Customer]:
     """Customers whose last activity is older than the retention period, and who have
     no later consent activity and no open request (an open request must be answered)."""
     today = today or timezone.localdate()
-    years = StudioSettings.load().customer_retention_years
-    cutoff = timezone.make_aware(datetime.combine(_years_before(today, years), time.min))
+    rule = retention_rule(Retention.RELATIONSHIP)
+    years = getattr(StudioSettings.load(), rule.setting)
+    cutoff = _start_of(_years_before(today, years))
     recent_consent = ConsentEvent.objects.filter(customer=OuterRef("pk"), at__gte=cutoff)
     open_request = RightsRequest.objects.filter(
         customer=OuterRef("pk"), status__in=RightsRequest.OPEN_STATUSES
@@ -65,7 +90,90 @@ def inactive_customers(*, today: date | None = None):  # noqa: ANN201 - a QueryS
     )
 
 
-def apply_retention(*, dry_run: bool, today: date | None = None) -> RetentionResult:
+def last_bookkeeping_year_to_delete(today: date) -> int:
+    """Purchases of this year and earlier have been kept their bookkeeping period: a
+    voucher of year Y is kept until the end of year Y + 6 (2:10 §)."""
+    return today.year - retention_rule(Retention.BOOKKEEPING).years - 1
+
+
+def restore_copies(*, today: date) -> list[Path]:
+    """The copies saved before a restore whose period has passed."""
+    folder = Path(settings.DATA_DIR) / "backups"
+    if not folder.is_dir():
+        return []
+    limit = (_older_than(Retention.RESTORE_COPIES, today=today)).timestamp()
+    return sorted(
+        path
+        for path in folder.glob("rekisteri-before-restore-*")
+        if path.is_file() and path.stat().st_mtime < limit
+    )
+
+
+def _expired_queries(*, today: date, now: datetime) -> list[tuple[str, QuerySet]]:
+    """Each kind of row past its rule's period, as (what, rows)."""
+    unverified_links = LinkToken.objects.filter(
+        request=OuterRef("pk"),
+        purpose=LinkToken.Purpose.VERIFY_REQUEST,
+        expires_at__gte=now,
+    )
+    return [
+        (
+            "bookkeeping purchases deleted",
+            Purchase.objects.filter(
+                customer__isnull=True,
+                purchased_on__year__lte=last_bookkeeping_year_to_delete(today),
+            ),
+        ),
+        (
+            "answered requests deleted",
+            RightsRequest.objects.filter(
+                closed_at__lt=_older_than(Retention.REQUESTS, today=today)
+            ),
+        ),
+        (
+            # Nobody confirmed them and their link has expired: not the owner's to answer.
+            "unconfirmed web requests deleted",
+            RightsRequest.objects.filter(
+                status=RightsRequest.Status.RECEIVED, channel=RightsRequest.Channel.WEB
+            ).exclude(Exists(unverified_links)),
+        ),
+        (
+            "disclosure records deleted",
+            Disclosure.objects.filter(
+                customer__isnull=True,
+                disclosed_at__lt=_older_than(Retention.REQUESTS, today=today),
+            ),
+        ),
+        (
+            "breach records deleted",
+            Breach.objects.filter(discovered_at__lt=_older_than(Retention.BREACHES, today=today)),
+        ),
+        (
+            "spent or expired links deleted",
+            LinkToken.objects.filter(Q(expires_at__lt=now) | Q(used_at__isnull=False)),
+        ),
+        (
+            "rate-limit counts deleted",
+            RateLimitHit.objects.filter(at__lt=now - timedelta(days=1)),
+        ),
+        (
+            "sent emails deleted",
+            OutboxEmail.objects.filter(
+                Q(sent_at__lt=_older_than(Retention.OUTBOX, today=today))
+                | Q(sent_at__isnull=True, created_at__lt=_older_than(Retention.OUTBOX, today=today))
+            ),
+        ),
+        (
+            "audit entries deleted",
+            AuditEntry.objects.filter(at__lt=_older_than(Retention.AUDIT, today=today)),
+        ),
+    ]
+
+
+def apply_retention(
+    *, dry_run: bool, today: date | None = None, actor: User | None = None
+) -> RetentionResult:
+    """Apply every retention rule once; with `dry_run`, only count."""
     today = today or timezone.localdate()
     now = timezone.now()
     result = RetentionResult()
@@ -74,37 +182,36 @@ def apply_retention(*, dry_run: bool, today: date | None = None) -> RetentionRes
     result.add("inactive customers erased", len(customers))
     if not dry_run:
         for customer in customers:
-            erase_customer(customer, actor=None)
+            erase_customer(customer=customer, actor=actor)
 
-    # A purchase of year Y is kept until 31.12.(Y + 6): deleted from 1.1.(Y + 7).
-    last_year_to_delete = today.year - BOOKKEEPING_YEARS - 1
-    bookkeeping = Purchase.objects.filter(
-        customer__isnull=True, purchased_on__year__lte=last_year_to_delete
-    )
-    closed_records = RightsRequest.objects.filter(
-        closed_at__lt=now - timedelta(days=365 * REQUEST_RECORD_YEARS)
-    )
-    old_disclosures = Disclosure.objects.filter(
-        customer__isnull=True, disclosed_at__lt=now - timedelta(days=365 * REQUEST_RECORD_YEARS)
-    )
-    spent_links = LinkToken.objects.filter(Q(expires_at__lt=now) | Q(used_at__isnull=False))
-    old_hits = RateLimitHit.objects.filter(at__lt=now - timedelta(days=1))
-    old_emails = OutboxEmail.objects.filter(sent_at__lt=now - timedelta(days=365))
-    old_audit = AuditEntry.objects.filter(at__lt=now - timedelta(days=365 * AUDIT_YEARS))
-
+    touched: set[str] = set()
     with transaction.atomic():
-        for kind, queryset in (
-            ("bookkeeping purchases deleted", bookkeeping),
-            ("answered requests deleted", closed_records),
-            ("disclosure records deleted", old_disclosures),
-            ("spent or expired links deleted", spent_links),
-            ("rate-limit counts deleted", old_hits),
-            ("sent emails deleted", old_emails),
-            ("audit entries deleted", old_audit),
-        ):
+        for kind, queryset in _expired_queries(today=today, now=now):
             if dry_run:
                 result.add(kind, queryset.count())
-            else:
-                deleted = queryset.delete()[1].get(queryset.model._meta.label, 0)
-                result.add(kind, deleted)
+                continue
+            deleted = queryset.delete()[1]
+            result.add(kind, deleted.get(queryset.model._meta.label, 0))
+            touched |= {apps.get_model(label)._meta.db_table for label, n in deleted.items() if n}
+        copies = restore_copies(today=today)
+        result.add("copies saved before a restore deleted", len(copies))
+        if not dry_run:
+            for path in copies:
+                path.unlink(missing_ok=True)
+                Path(f"{path}.json").unlink(missing_ok=True)
+            if any(result.counts.values()):
+                audit.record(audit.Action.RETENTION, user=actor, detail=result.summary[:300])
+    if not dry_run and (touched or customers):
+        _vacuum(touched | ({Customer._meta.db_table} if customers else set()))
     return result
+
+
+def _vacuum(tables: set[str]) -> None:
+    """PostgreSQL: mark the deleted rows' space free (VACUUM cannot run in a transaction).
+    SQLite overwrites deleted rows itself (secure_delete) and is checkpointed by erasure."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        return
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        for table in sorted(tables):
+            cursor.execute(f"VACUUM {quote(table)}")

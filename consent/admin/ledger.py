@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from consent.acts import consent as consent_acts
-from consent.admin.common import ReadOnlyAdmin
+from consent.admin.common import ReadOnlyAdmin, actor
 from consent.marketing import permissions
 from consent.models import (
     ConsentEvent,
@@ -61,7 +61,7 @@ class ConsentEventAdmin(ReadOnlyAdmin):
                         action=data["action"],
                         source=ConsentEvent.Source.ADMIN,
                         wording=data["wording"],
-                        actor=request.user,
+                        actor=actor(request),
                     )
             self.message_user(request, _("The change was recorded in the ledger."))
             return redirect(reverse("admin:customers_customer_change", args=[customer.pk]))

@@ -12,6 +12,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from consent.admin.common import actor
 from consent.mail import outbox
 from consent.marketing import audience, newsletters, permissions
 from consent.models import (
@@ -52,7 +53,7 @@ class NewsletterAdmin(admin.ModelAdmin):
     def save_model(self, request: HttpRequest, obj: Newsletter, form: Any, change: bool) -> None:
         obj.created_by = request.user  # type: ignore[assignment]
         super().save_model(request, obj, form, change)
-        count = newsletters.send_newsletter(newsletter=obj, actor=request.user)
+        count = newsletters.send_newsletter(newsletter=obj, actor=actor(request))
         self.message_user(
             request,
             ngettext(
@@ -122,10 +123,9 @@ class NewsletterAdmin(admin.ModelAdmin):
         if not request.user.has_perm("consent.add_newsletter"):
             raise PermissionDenied
         purpose, channel = self._choice(request)
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        text = audience.audience_csv(purpose=purpose, channel=channel, actor=actor(request))
+        response = HttpResponse(text, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="audience-{purpose}-{channel}.csv"'
-        response.write("\ufeff")
-        response.write(audience.audience_csv(purpose=purpose, channel=channel, actor=request.user))
         return response
 
     def send_batch_view(self, request: HttpRequest, pk: int) -> HttpResponse:

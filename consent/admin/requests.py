@@ -23,13 +23,13 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from consent.acts import access, erasure, requests
-from consent.admin.common import error_text, show_error
+from consent.admin.common import actor, error_text, show_error
 from consent.models import (
     RecipientTask,
     RightsRequest,
 )
-from consent.records import audit
 from consent.templatetags.rights_admin import deadline_html
+from rekisteri import spreadsheets
 
 Type, Status, Channel = RightsRequest.Type, RightsRequest.Status, RightsRequest.Channel
 
@@ -226,10 +226,6 @@ ACTS = {
 }
 
 
-def _answer_address(rr: RightsRequest) -> str:
-    return rr.email or (rr.customer.email if rr.customer else "")
-
-
 @admin.register(RightsRequest)
 class RightsRequestAdmin(admin.ModelAdmin):
     list_display = (
@@ -362,7 +358,7 @@ class RightsRequestAdmin(admin.ModelAdmin):
                         message=data.get("message", ""),
                         identity_check=data.get("identity_check", ""),
                         received_on=data.get("received_on"),
-                        actor=request.user,
+                        actor=actor(request),
                     )
                 except ValidationError as error:
                     show_error(form, error)
@@ -412,7 +408,10 @@ class RightsRequestAdmin(admin.ModelAdmin):
         obj = kwargs.get("obj")
         if obj is not None:
             context["rights_actions"] = self.available_actions(request, obj)
-            context["answer_address"] = _answer_address(obj)
+            context["answer_address"] = requests.answer_address(obj)
+            context["address_changed"] = bool(obj.email) and obj.email != requests.answer_address(
+                obj
+            )
             has_tasks = any(f.formset.forms for f in context.get("inline_admin_formsets", []))
             context["show_save"] = has_tasks
             context["show_save_and_continue"] = False
@@ -492,7 +491,8 @@ class RightsRequestAdmin(admin.ModelAdmin):
                 "opts": self.opts,
                 "original": rr,
                 "rr": rr,
-                "answer_address": _answer_address(rr),
+                "answer_address": requests.answer_address(rr),
+                "address_changed": bool(rr.email) and rr.email != requests.answer_address(rr),
                 "deadline": deadline_html(rr),
                 **context,
             },
@@ -541,52 +541,60 @@ class RightsRequestAdmin(admin.ModelAdmin):
     def _carry_out(
         self, act: Act, rr: RightsRequest, data: dict[str, Any], request: HttpRequest
     ) -> None:
-        actor = request.user
+        user = actor(request)
         if act.name == "extend":
-            requests.extend_request(request=rr, reason=data["reason"], actor=actor)
+            requests.extend_request(request=rr, reason=data["reason"], actor=user)
         elif act.name == "refuse":
-            requests.refuse_request(request=rr, reason=data["reason"], actor=actor)
+            requests.refuse_request(request=rr, reason=data["reason"], actor=user)
         elif act.name == "complete":
-            requests.complete_request(request=rr, actor=actor, outcome=data["outcome"])
+            requests.complete_request(request=rr, actor=user, outcome=data["outcome"])
         elif act.name == "release":
-            requests.release_report(request=rr, actor=actor)
+            requests.release_report(request=rr, actor=user)
 
     def erase_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         rr = self._get(request, pk, "consent.erase_customer")
         if request.method == "POST":
-            told = _answer_address(rr)
             try:
-                counts = erasure.carry_out_erasure(request=rr, actor=request.user)
+                result = erasure.carry_out_erasure(request=rr, actor=actor(request))
             except (requests.RightsError, ValidationError) as error:
                 self.message_user(request, error_text(error), messages.ERROR)
             else:
-                summary = ", ".join(f"{name}: {count}" for name, count in counts.items() if count)
                 done = (
                     _("The customer was erased and emailed that it was done.")
-                    if told
+                    if result.told
                     else _("The customer was erased.")
                 )
-                self.message_user(request, f"{done} {summary}", messages.SUCCESS)
+                self.message_user(request, f"{done} {result.summary}", messages.SUCCESS)
+                if result.cancelled_courses:
+                    self.message_user(
+                        request,
+                        _("These courses lost a participant: %(courses)s.")
+                        % {"courses": ", ".join(result.cancelled_courses)},
+                        messages.INFO,
+                    )
             return self._back(rr)
-        lines = erasure.erasure_preview(rr.customer) if rr.customer is not None else []
+        customer = rr.customer
         return self._page(
             request,
             rr,
             "admin/consent/rightsrequest/erase.html",
             title=_("Erase the customer"),
-            lines=lines,
-            can_erase=rr.is_open and rr.customer is not None and rr.request_type == Type.ERASURE,
+            lines=erasure.erasure_preview(customer) if customer is not None else [],
+            upcoming=erasure.upcoming_courses(customer) if customer is not None else [],
+            can_erase=rr.is_open and customer is not None and rr.request_type == Type.ERASURE,
         )
 
-    def _report(self, request: HttpRequest, pk: int) -> tuple[RightsRequest, dict[str, Any]]:
+    def _report(
+        self, request: HttpRequest, pk: int, use: str
+    ) -> tuple[RightsRequest, dict[str, Any]]:
         rr = self._get(request, pk, "consent.release_report")
         if rr.customer is None:
             raise _NothingHeld(rr)
-        return rr, access.build_access_report(rr.customer)
+        return rr, access.access_report(customer=rr.customer, actor=actor(request), use=use)
 
     def report_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         try:
-            rr, report = self._report(request, pk)
+            rr, report = self._report(request, pk, access.Use.VIEW)
         except _NothingHeld as nothing:
             return self._nothing_held(request, nothing.rr)
         sections = [
@@ -610,7 +618,7 @@ class RightsRequestAdmin(admin.ModelAdmin):
 
     def report_json_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         try:
-            rr, report = self._report(request, pk)
+            rr, report = self._report(request, pk, access.Use.JSON)
         except _NothingHeld as nothing:
             return self._nothing_held(request, nothing.rr)
         response = HttpResponse(
@@ -618,32 +626,14 @@ class RightsRequestAdmin(admin.ModelAdmin):
             content_type="application/json; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="data-{rr.pk}.json"'
-        audit.record(
-            audit.Action.EXPORT,
-            user=request.user,
-            obj=rr,
-            customer=rr.customer,
-            detail="access report JSON",
-        )
         return response
 
     def report_csv_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         try:
-            rr, report = self._report(request, pk)
+            rr, report = self._report(request, pk, access.Use.CSV)
         except _NothingHeld as nothing:
             return self._nothing_held(request, nothing.rr)
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="data-{rr.pk}.csv"'
-        response.write("\ufeff")  # so that a spreadsheet reads it as UTF-8
-        response.write(access.report_as_csv(report))
-        audit.record(
-            audit.Action.EXPORT,
-            user=request.user,
-            obj=rr,
-            customer=rr.customer,
-            detail="access report CSV",
-        )
-        return response
+        return spreadsheets.csv_response(f"data-{rr.pk}.csv", access.report_rows(report))
 
     def _nothing_held(self, request: HttpRequest, rr: RightsRequest) -> HttpResponse:
         self.message_user(

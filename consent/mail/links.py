@@ -1,9 +1,11 @@
 """Links sent by email: random, stored hashed, expiring, single-use, bound to one purpose."""
 
 import hashlib
+import re
 import secrets
 from datetime import timedelta
 from enum import Enum
+from functools import cache
 
 from django.conf import settings
 from django.utils import timezone
@@ -29,9 +31,11 @@ def _hash(raw: str) -> str:
 
 def issue_token(
     *,
-    request: RightsRequest,
+    request: RightsRequest | None,
     purpose: LinkToken.Purpose,
     new_email: str = "",
+    name: str = "",
+    language: str = "",
     hours: int | None = None,
 ) -> str:
     """Create a link token and return the raw value (only its hash is stored)."""
@@ -41,6 +45,8 @@ def issue_token(
         token_hash=_hash(raw),
         request=request,
         new_email=new_email,
+        name=name,
+        language=language,
         expires_at=timezone.now() + timedelta(hours=hours or settings.RIGHTS_LINK_HOURS),
     )
     return raw
@@ -79,3 +85,35 @@ def use_token(raw: str, *, purpose: LinkToken.Purpose) -> LinkToken:
         raise TokenError(TokenProblem.USED)
     token.used_at = now
     return token
+
+
+# The emailed links that carry a token, by URL name: their tokens are cut from a message
+# once it has been delivered, so that no usable link rests in the outbox.
+LINK_URL_NAMES = (
+    "consent:verify",
+    "consent:open_report",
+    "consent:confirm_email",
+    "consent:confirm_subscription",
+    "consent:unsubscribe",
+)
+REDACTED = "[...]"
+
+
+@cache
+def _link_pattern() -> re.Pattern[str]:
+    from django.urls import reverse
+
+    marker = "TOKENMARKER"
+    paths = [re.escape(reverse(name, args=[marker])) for name in LINK_URL_NAMES]
+    return re.compile("|".join(p.replace(marker, r"[^/\s\"'<>]+") for p in paths))
+
+
+def redact_links(text: str) -> str:
+    """`text` with the token of every emailed link replaced: the link no longer works."""
+
+    def cut(match: re.Match[str]) -> str:
+        path = match.group(0)
+        head, _slash, _rest = path.rstrip("/").rpartition("/")
+        return f"{head}/{REDACTED}/"
+
+    return _link_pattern().sub(cut, text)

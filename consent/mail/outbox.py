@@ -12,8 +12,10 @@ from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
+from consent.mail.links import redact_links
 from consent.models import OutboxEmail, RightsRequest
 from customers.models import Customer
+from rekisteri.sqlite import checkpoint_sqlite
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +52,9 @@ def queue_email(
             "emails/base.html", {"subject": subject, "body": text, "language": language}
         )
     email = OutboxEmail.objects.create(
-        to=to,
+        # Lower case, as the register stores addresses: erasure finds every message to a
+        # person's addresses with one indexed lookup.
+        to=to.strip().lower(),
         subject=" ".join(subject.split()),
         body_text=text,
         body_html=html,
@@ -114,8 +118,18 @@ def deliver(pk: int) -> bool:
         return False
     if email.delete_after_sending:
         _record(pk, delete=True)
+        # The last message to an erased person: its bytes leave the SQLite files too.
+        checkpoint_sqlite()
     else:
-        _record(pk, sent_at=timezone.now(), last_error="")
+        # What was sent stays readable in the outbox, but its links do not work any more.
+        _record(
+            pk,
+            sent_at=timezone.now(),
+            last_error="",
+            body_text=redact_links(email.body_text),
+            body_html=redact_links(email.body_html),
+            headers={k: redact_links(v) for k, v in email.headers.items()},
+        )
     return True
 
 

@@ -2,20 +2,19 @@
 others may not. Computed here and nowhere else: a newsletter goes to this audience, never
 to a list someone hands in."""
 
-import csv
-import io
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any
 
+from django.contrib.auth.models import User
 from django.utils.translation import gettext as _
 
-from consent.mail.suppression import keyed_hash
+from consent.mail.suppression import contact_hashes
 from consent.marketing.permissions import Permission, permission
 from consent.marketing.unsubscribe import unsubscribe_link
 from consent.models import ConsentEvent, Suppression
 from consent.records import audit
 from customers.models import Customer
+from rekisteri import spreadsheets
 
 Purpose, Channel, Action, Source = (
     ConsentEvent.Purpose,
@@ -46,18 +45,14 @@ def audience(*, purpose: str, channel: str) -> Audience:
     result = Audience(purpose=purpose, channel=channel)
     for customer in customers:
         events = sorted(customer.consent_events.all(), key=lambda e: (e.at, e.pk), reverse=True)
-        hashes = []
-        if customer.email:
-            hashes.append(keyed_hash("email:" + customer.email))
-        if customer.phone:
-            hashes.append(keyed_hash("phone:" + customer.phone))
+        hashes = contact_hashes(email=customer.email, phone=customer.phone)
         verdict: Permission = permission(
             customer,
             purpose,
             channel,
             events=events,
             has_purchase=customer.pk in buyers,
-            suppressed=any(h in suppressed for h in hashes),
+            suppressed={kind for kind, value in hashes.items() if value in suppressed},
         )
         if verdict.allowed:
             result.customers.append(customer)
@@ -67,39 +62,35 @@ def audience(*, purpose: str, channel: str) -> Audience:
     return result
 
 
-def audience_csv(*, purpose: str, channel: str, actor: Any) -> str:
+def audience_csv(*, purpose: str, channel: str, actor: User | None) -> str:
     """The audience as CSV, with each person's unsubscribe link; an export, so audited."""
     found = audience(purpose=purpose, channel=channel)
-    out = io.StringIO()
-    writer = csv.writer(out, delimiter=";")
-    writer.writerow(
-        [
-            _("last name"),
-            _("first name"),
-            _("email"),
-            _("phone"),
-            _("street address"),
-            _("postal code"),
-            _("city"),
-            _("unsubscribe link"),
-        ]
-    )
-    for c in found.customers:
-        writer.writerow(
-            [
-                c.last_name,
-                c.first_name,
-                c.email,
-                c.phone,
-                c.street_address,
-                c.postal_code,
-                c.city,
-                unsubscribe_link(c, purpose, channel),
-            ]
+    header = [
+        _("last name"),
+        _("first name"),
+        _("email"),
+        _("phone"),
+        _("street address"),
+        _("postal code"),
+        _("city"),
+        _("unsubscribe link"),
+    ]
+    rows = [
+        (
+            c.last_name,
+            c.first_name,
+            c.email,
+            c.phone,
+            c.street_address,
+            c.postal_code,
+            c.city,
+            unsubscribe_link(c, purpose, channel),
         )
+        for c in found.customers
+    ]
     audit.record(
         audit.Action.EXPORT,
         user=actor,
         detail=f"marketing audience {purpose}/{channel}: {len(found.customers)}",
     )
-    return out.getvalue()
+    return spreadsheets.csv_text([header, *rows])

@@ -14,7 +14,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from consent.mail.suppression import is_suppressed
+from consent.mail.suppression import EMAIL, PHONE, suppressed_kinds
 from consent.models import ConsentEvent
 from customers.models import Customer
 
@@ -79,11 +79,12 @@ def permission(
     *,
     events: list[ConsentEvent] | None = None,
     has_purchase: bool | None = None,
-    suppressed: bool | None = None,
+    suppressed: set[str] | None = None,
 ) -> Permission:
     """May `customer` be contacted for `purpose` on `channel`, and on what basis?
 
-    `events` (newest first), `has_purchase` and `suppressed` may be given to avoid
+    `events` (newest first), `has_purchase` and `suppressed` (which of the person's
+    addresses are on the suppression list: "email", "phone") may be given to avoid
     queries when deciding for many customers at once.
     """
     if events is None:
@@ -95,8 +96,8 @@ def permission(
     if customer.restricted_at is not None:
         return Permission(False, refusal=Refusal.RESTRICTED)
     if suppressed is None:
-        suppressed = is_suppressed(email=customer.email, phone=customer.phone)
-    if suppressed:
+        suppressed = suppressed_kinds(email=customer.email, phone=customer.phone)
+    if _blocked(channel, suppressed):
         return Permission(False, refusal=Refusal.SUPPRESSED)
     if not _address(customer, channel):
         return Permission(False, refusal=Refusal.NO_ADDRESS)
@@ -116,6 +117,16 @@ def permission(
     return Permission(False, refusal=Refusal.NO_CONSENT)
 
 
+def _blocked(channel: str, suppressed: set[str]) -> bool:
+    """A channel is blocked by its own address being on the list; a letter by either (the
+    list holds no postal addresses: an erased or objecting person is known by the others)."""
+    if channel == Channel.EMAIL:
+        return EMAIL in suppressed
+    if channel in (Channel.SMS, Channel.PHONE):
+        return PHONE in suppressed
+    return bool(suppressed)
+
+
 def _consent_after_objection(events: list[ConsentEvent], purpose: str, channel: str) -> bool:
     """A consent the person gave again after objecting (e.g. a new sign-up) counts."""
     for event in events:  # newest first
@@ -130,7 +141,7 @@ def permissions_of(customer: Customer) -> list[tuple[str, str, Permission]]:
     """Every purpose and channel with its permission, for the customer's page."""
     events = list(customer.consent_events.order_by("-at", "-pk"))
     has_purchase = customer.purchases.exists()
-    suppressed = is_suppressed(email=customer.email, phone=customer.phone)
+    suppressed = suppressed_kinds(email=customer.email, phone=customer.phone)
     return [
         (
             purpose,

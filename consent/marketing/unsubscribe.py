@@ -59,5 +59,6 @@ def unsubscribe(*, token: str) -> tuple[Customer, bool]:
             action=Action.WITHDRAWN,
             source=Source.UNSUBSCRIBE,
             wording=_("Unsubscribed with the link in a message."),
+            actor=None,
         )
     return customer, True

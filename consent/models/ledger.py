@@ -20,6 +20,9 @@ class Suppression(models.Model):
     value_hash = models.CharField(_("keyed hash"), max_length=64, unique=True)
     reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Set by an erasure (also on an entry made earlier by an objection): the import skips
+    # a person erased earlier unless they booked again after it.
+    erased_at = models.DateTimeField(_("erased"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("suppression list entry")

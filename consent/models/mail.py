@@ -58,7 +58,7 @@ class OutboxEmail(models.Model):
         verbose_name = _("email")
         verbose_name_plural = _("outbox")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["sent_at", "created_at"])]
+        indexes = [models.Index(fields=["sent_at", "created_at"]), models.Index(fields=["to"])]
 
     def __str__(self) -> str:
         return self.subject

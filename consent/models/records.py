@@ -301,6 +301,20 @@ class AuditEntry(models.Model):
         LOGIN = "login", _("Logged in")
         LOGIN_FAILED = "login_failed", _("Failed login")
         LOGOUT = "logout", _("Logged out")
+        # The legal acts (consent/acts/), each with its own entry.
+        REQUEST = "request", _("Request received")
+        VERIFY = "verify", _("Request confirmed")
+        EXTEND = "extend", _("Deadline extended")
+        REFUSE = "refuse", _("Request refused")
+        COMPLETE = "complete", _("Request completed")
+        RELEASE = "release", _("Report released")
+        RECTIFY = "rectify", _("Details corrected")
+        RESTRICT = "restrict", _("Processing restricted")
+        LIFT_RESTRICTION = "lift_restriction", _("Restriction lifted")
+        OBJECT = "object", _("Objected to direct marketing")
+        CONSENT = "consent", _("Consent recorded")
+        RETENTION = "retention", _("Retention applied")
+        RESTORE = "restore", _("Backup restored")
 
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     user = models.ForeignKey(

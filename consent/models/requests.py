@@ -123,16 +123,24 @@ class LinkToken(models.Model):
         VERIFY_REQUEST = "verify_request", _("Verify a request")
         OPEN_REPORT = "open_report", _("Open the released report")
         CONFIRM_EMAIL = "confirm_email", _("Confirm a new email address")
+        CONFIRM_SUBSCRIPTION = "confirm_subscription", _("Confirm a newsletter sign-up")
 
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)
     token_hash = models.CharField(_("token hash"), max_length=64, unique=True)
+    # Every link but a newsletter sign-up's belongs to a request.
     request = models.ForeignKey(
         RightsRequest,
         verbose_name=_("request"),
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
         related_name="tokens",
     )
+    # The address the link confirms (a new email, or a sign-up's address).
     new_email = models.EmailField(_("new email"), blank=True)
+    # A sign-up's name and language, kept only until the link is used or expires.
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    language = models.CharField(_("language"), max_length=8, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     expires_at = models.DateTimeField(_("expires"))
     used_at = models.DateTimeField(_("used"), null=True, blank=True)
@@ -140,6 +148,13 @@ class LinkToken(models.Model):
     class Meta:
         verbose_name = _("link")
         verbose_name_plural = _("links")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(request__isnull=False) | Q(purpose="confirm_subscription"),
+                name="consent_linktoken_request_unless_subscription",
+            ),
+        ]
+        indexes = [models.Index(fields=["new_email"])]
 
     def __str__(self) -> str:
         return f"{self.get_purpose_display()} #{self.pk}"

@@ -12,7 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from consent.models import NoticeVersion, Recipient, StudioSettings
-from customers.inventory import Category, Retention, categories_in_use
+from customers.inventory import Category, Retention, categories_in_use, retention_rule
 
 Purpose = StudioSettings.Purpose
 
@@ -54,6 +54,17 @@ SECURITY_MEASURES = [
     _("No health information is stored: free-text fields refuse it."),
     _("No paper copies of the register; printed participant lists carry names only."),
 ]
+
+
+def retention_text(kind: Retention, *, studio: StudioSettings | None = None) -> str:
+    """A retention period in words, from the inventory's rule and, where the owner chooses
+    the period, the studio's settings: the one wording the notice, the access report and
+    the retention command all use."""
+    rule = retention_rule(kind)
+    years = None
+    if rule.setting:
+        years = getattr(studio or StudioSettings.load(), rule.setting)
+    return rule.period_text(years=years)
 
 
 def notice_content() -> dict[str, Any]:

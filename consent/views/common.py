@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from consent.acts.erasure import SESSION_KEY
 from consent.mail.links import TokenError, TokenProblem, peek_token
-from consent.models import LinkToken, RightsRequest
+from consent.models import LinkToken
 from customers.models import Customer
 
 
@@ -47,20 +47,35 @@ def token_problem(request: HttpRequest, problem: TokenProblem) -> HttpResponse:
     )
 
 
-def open_session(request: HttpRequest, rights_request: RightsRequest) -> None:
+# What a customer's short session opens: their own page with its changes ("full", after
+# confirming a request), or only the released report and its download ("report").
+FULL, REPORT = "full", "report"
+
+
+def open_session(request: HttpRequest, customer: Customer, *, scope: str) -> None:
     """A short session for this one customer only."""
     minutes = settings.RIGHTS_SESSION_MINUTES
     request.session.cycle_key()
     request.session[SESSION_KEY] = {
-        "customer": rights_request.customer_id,
+        "customer": customer.pk,
+        "scope": scope,
         "until": (timezone.now() + timedelta(minutes=minutes)).isoformat(),
     }
     request.session.set_expiry(minutes * 60)
 
 
-def session_customer(request: HttpRequest) -> Customer | None:
+def session_scope(request: HttpRequest) -> str:
+    data = request.session.get(SESSION_KEY)
+    return data.get("scope", "") if isinstance(data, dict) else ""
+
+
+def session_customer(request: HttpRequest, *, scope: str = FULL) -> Customer | None:
+    """The customer this session was opened for, if it is still open and opens `scope`
+    (a full session opens the report too)."""
     data = request.session.get(SESSION_KEY)
     if not isinstance(data, dict) or not data.get("customer"):
+        return None
+    if data.get("scope") != FULL and data.get("scope") != scope:
         return None
     try:
         until = datetime.fromisoformat(data["until"])

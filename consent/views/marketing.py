@@ -11,9 +11,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from consent.forms import SubscribeForm
+from consent.forms import FreshConsentForm, SubscribeForm
 from consent.mail import ratelimit
-from consent.mail.links import TokenProblem
+from consent.mail.links import TokenError, TokenProblem
 from consent.marketing import signup
 from consent.marketing import unsubscribe as unsubscribe_links
 from consent.models import ConsentEvent
@@ -65,26 +65,44 @@ def subscribe_sent(request: HttpRequest) -> HttpResponse:
 @private
 @require_http_methods(["GET", "POST"])
 def confirm_subscription(request: HttpRequest, token: str) -> HttpResponse:
+    """The sign-up link: a GET shows a button (mail scanners open links); the POST starts
+    the subscription. An address on the suppression list must tick the consent again."""
     try:
-        signup.read_subscription_token(token)
-    except signup.LinkError as error:
-        problem = TokenProblem.EXPIRED if str(error) == "expired" else TokenProblem.INVALID
-        return token_problem(request, problem)
+        link = signup.check_subscription_link(token)
+    except TokenError as error:
+        return token_problem(request, error.problem)
+    ask_again = signup.needs_fresh_consent(link)
+    form = FreshConsentForm(request.POST or None) if ask_again else None
+    page = {
+        "title": _("Confirm your subscription"),
+        "text": (
+            _(
+                "You have earlier forbidden direct marketing, or your data was erased. "
+                "If you now want the studio's newsletter, tick the box and confirm."
+            )
+            if ask_again
+            else _("Press the button to start receiving the studio's newsletter.")
+        ),
+        "button": _("Confirm the subscription"),
+        "consent_form": form,
+    }
     if request.method == "GET":
-        return render(
-            request,
-            "consent/confirm_link.html",
-            {
-                "title": _("Confirm your subscription"),
-                "text": _("Press the button to start receiving the studio's newsletter."),
-                "button": _("Confirm the subscription"),
-            },
+        return render(request, "consent/confirm_link.html", page)
+    if form is not None and not form.is_valid():
+        return render(request, "consent/confirm_link.html", page, status=400)
+    try:
+        signup.confirm_subscription(
+            raw_token=token,
+            fresh_consent=form is not None,
+            ip=client_ip(request),
+            user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
-    signup.confirm_subscription(
-        token=token,
-        ip=client_ip(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", ""),
-    )
+    except TokenError as error:
+        return token_problem(request, error.problem)
+    except signup.FreshConsentNeeded:
+        # Put on the list between the page and the button: ask, as on the page.
+        page["consent_form"] = FreshConsentForm()
+        return render(request, "consent/confirm_link.html", page, status=400)
     return render(request, "consent/subscribed.html")
 
 
@@ -96,7 +114,7 @@ def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     login or cookie, and answers without a redirect (R8)."""
     try:
         customer, purpose, channel = unsubscribe_links.read_unsubscribe_token(token)
-    except signup.LinkError:
+    except unsubscribe_links.LinkError:
         return token_problem(request, TokenProblem.INVALID)
     context = {
         "purpose": ConsentEvent.Purpose(purpose).label,

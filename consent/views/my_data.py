@@ -12,18 +12,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from consent.acts import rectification, requests
-from consent.acts.access import build_access_report, readable_sections, report_as_csv
+from consent.acts.access import Use, access_report, readable_sections, report_rows
 from consent.acts.consent import record_consent
-from consent.acts.erasure import bookkeeping_until
+from consent.acts.erasure import bookkeeping_until, upcoming_courses
 from consent.acts.objection import has_objected
 from consent.forms import ContactDetailsForm, EmailChangeForm
 from consent.marketing.permissions import permissions_of
 from consent.models import ConsentEvent, RightsRequest
-from consent.views.common import (
-    private,
-    session_customer,
-)
+from consent.views.common import REPORT, private, session_customer, session_scope
 from customers.models import Customer
+from rekisteri import spreadsheets
 from rekisteri.client_ip import client_ip
 
 
@@ -35,11 +33,12 @@ def _my_data_page(
     email_form: EmailChangeForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    report = build_access_report(customer)
+    report = access_report(customer=customer, actor=None, use=Use.VIEW, own_page=True)
     return render(
         request,
         "consent/my_data.html",
         {
+            "upcoming": upcoming_courses(customer),
             "customer": customer,
             "report": report,
             "held": readable_sections(report),
@@ -61,6 +60,8 @@ def _my_data_page(
 def my_data(request: HttpRequest) -> HttpResponse:
     customer = session_customer(request)
     if customer is None:
+        if session_scope(request) == REPORT:
+            return redirect("consent:report")
         messages.info(request, _("To see your data, make a request and follow the emailed link."))
         return redirect("consent:rights")
     if request.method == "GET":
@@ -110,6 +111,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
                 "purpose": ConsentEvent.Purpose(purpose).label,
                 "channel": ConsentEvent.Channel(channel).label,
             },
+            actor=None,
             ip=client_ip(request),
             user_agent=request.META.get("HTTP_USER_AGENT", ""),
         )
@@ -134,21 +136,20 @@ def my_data(request: HttpRequest) -> HttpResponse:
 @private
 @require_GET
 def download(request: HttpRequest, fmt: str) -> HttpResponse:
-    customer = session_customer(request)
+    """The customer's portable copy (Art. 20): after a confirmed request or a released
+    report."""
+    customer = session_customer(request, scope=REPORT)
     if customer is None:
         return redirect("consent:rights")
-    report = build_access_report(customer)
+    if fmt not in ("json", "csv"):
+        return render(request, "consent/bad_request.html", status=404)
+    report = access_report(customer=customer, actor=None, use=fmt, own_page=True)
     day = timezone.localdate().isoformat()
     if fmt == "json":
         response = HttpResponse(
             json.dumps(report, ensure_ascii=False, indent=2),
             content_type="application/json; charset=utf-8",
         )
-    elif fmt == "csv":
-        response = HttpResponse(
-            "\ufeff" + report_as_csv(report), content_type="text/csv; charset=utf-8"
-        )
-    else:
-        return render(request, "consent/bad_request.html", status=404)
-    response["Content-Disposition"] = f'attachment; filename="my-data-{day}.{fmt}"'
-    return response
+        response["Content-Disposition"] = f'attachment; filename="my-data-{day}.json"'
+        return response
+    return spreadsheets.csv_response(f"my-data-{day}.csv", report_rows(report))

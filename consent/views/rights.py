@@ -11,14 +11,18 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from consent.acts import rectification, requests
+from consent.acts.access import Use, access_report, open_released_report, readable_sections
 from consent.forms import RightsRequestForm
 from consent.mail import ratelimit
-from consent.mail.links import TokenError, TokenProblem, use_token
+from consent.mail.links import TokenError, TokenProblem
 from consent.models import LinkToken
 from consent.views.common import (
+    FULL,
+    REPORT,
     confirm_link_page,
     open_session,
     private,
+    session_customer,
     token_problem,
 )
 from rekisteri.client_ip import client_ip
@@ -70,9 +74,9 @@ def verify(request: HttpRequest, token: str) -> HttpResponse:
         rights_request = requests.verify_request(raw_token=token)
     except TokenError as error:
         return token_problem(request, error.problem)
-    if rights_request.customer_id is None:
+    if rights_request.customer is None:
         return token_problem(request, TokenProblem.INVALID)
-    open_session(request, rights_request)
+    open_session(request, rights_request.customer, scope=FULL)
     messages.success(request, _("Thank you, your request is confirmed."))
     return redirect("consent:my_data")
 
@@ -92,13 +96,28 @@ def open_report(request: HttpRequest, token: str) -> HttpResponse:
             },
         )
     try:
-        link = use_token(token, purpose=LinkToken.Purpose.OPEN_REPORT)
+        customer = open_released_report(raw_token=token)
     except TokenError as error:
         return token_problem(request, error.problem)
-    if link.request.customer_id is None:
-        return token_problem(request, TokenProblem.INVALID)
-    open_session(request, link.request)
-    return redirect("consent:my_data")
+    # The report only: not the page where details are changed and erasure asked for.
+    open_session(request, customer, scope=REPORT)
+    return redirect("consent:report")
+
+
+@private
+@require_GET
+def report(request: HttpRequest) -> HttpResponse:
+    """The released report, read-only, with its download."""
+    customer = session_customer(request, scope=REPORT)
+    if customer is None:
+        messages.info(request, _("To see your data, make a request and follow the emailed link."))
+        return redirect("consent:rights")
+    data = access_report(customer=customer, actor=None, use=Use.VIEW, own_page=True)
+    return render(
+        request,
+        "consent/report.html",
+        {"customer": customer, "report": data, "held": readable_sections(data)},
+    )
 
 
 @private

@@ -35,7 +35,7 @@ def customer_everywhere(customer_with_history, django_capture_on_commit_callback
             customer=customer,
             request=request,
         )
-        record_objection(customer=customer, source=ConsentEvent.Source.ADMIN)
+        record_objection(customer=customer, source=ConsentEvent.Source.ADMIN, actor=None)
         Disclosure.objects.create(
             customer=customer,
             recipient="Poliisi",

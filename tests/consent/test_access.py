@@ -12,7 +12,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_the_report_has_every_row_of_every_personal_table(customer_everywhere):
-    report = build_access_report(customer_everywhere)
+    report = build_access_report(customer=customer_everywhere)
     sections = {s["table"]: s for s in report["sections"]}
     for rule in personal_rules():
         section = sections[rule.model._meta.label_lower]
@@ -20,7 +20,7 @@ def test_the_report_has_every_row_of_every_personal_table(customer_everywhere):
 
 
 def test_the_report_shows_values_a_person_can_read(customer_everywhere):
-    report = build_access_report(customer_everywhere)
+    report = build_access_report(customer=customer_everywhere)
     customer_row = next(s for s in report["sections"] if s["table"] == "customers.customer")[
         "rows"
     ][0]
@@ -31,7 +31,7 @@ def test_the_report_shows_values_a_person_can_read(customer_everywhere):
 
 
 def test_the_report_carries_the_article_15_information(customer_everywhere):
-    info = build_access_report(customer_everywhere)["information"]
+    info = build_access_report(customer=customer_everywhere)["information"]
     for key in ("purposes", "categories", "recipients", "retention", "rights", "complaint"):
         assert key in info
     assert len(info["rights"]) == 6
@@ -39,7 +39,7 @@ def test_the_report_carries_the_article_15_information(customer_everywhere):
 
 
 def test_the_report_is_valid_json_and_csv(customer_everywhere):
-    report = build_access_report(customer_everywhere)
+    report = build_access_report(customer=customer_everywhere)
     assert json.loads(json.dumps(report)) == report
     assert "Esimerkkikatu 1 A 2" in report_as_csv(report)
 

@@ -384,7 +384,7 @@ def test_the_report_page_shows_every_section_and_the_art_15_information(
     rr = _recorded(customer_with_history, owner, "access")
     body = _page(as_owner.get(f"{QUEUE}{rr.pk}/report/"))
     with translation.override("en"):
-        report = build_access_report(customer_with_history)
+        report = build_access_report(customer=customer_with_history)
     for section in report["sections"]:
         assert escape(section["title"]) in body, section["title"]
         for field in section["fields"]:
@@ -518,7 +518,7 @@ def _restriction_shown(client, customer) -> str:
 
 def test_the_customer_page_shows_the_restriction(as_owner, customer):
     assert _restriction_shown(as_owner, customer) == "-"
-    restriction.restrict(customer=customer)
+    restriction.restrict(customer=customer, actor=None)
     customer.refresh_from_db()
     shown = _restriction_shown(as_owner, customer)
     assert str(timezone.localtime(customer.restricted_at).year) in shown
@@ -527,7 +527,7 @@ def test_the_customer_page_shows_the_restriction(as_owner, customer):
 def test_lifting_a_restriction_tells_the_customer_and_clears_it(
     as_owner, customer, django_capture_on_commit_callbacks
 ):
-    restriction.restrict(customer=customer)
+    restriction.restrict(customer=customer, actor=None)
     unrestricted = Customer.objects.create(first_name="Bertta", last_name="Toinen")
     with django_capture_on_commit_callbacks(execute=True):
         response = as_owner.post(
@@ -549,8 +549,9 @@ def test_the_outbox_is_read_only_and_sends_again(
     as_owner, customer, django_capture_on_commit_callbacks, settings
 ):
     settings.EMAIL_BACKEND = "tests.consent.failing_backend.EmailBackend"
+    restriction.restrict(customer=customer, actor=None)
     with django_capture_on_commit_callbacks(execute=True):
-        restriction.lift_restriction(customer=customer, actor=None)
+        assert restriction.lift_restriction(customer=customer, actor=None)
     email = OutboxEmail.objects.get()
     assert email.sent_at is None and email.last_error
     body = _page(as_owner.get("/admin/consent/outboxemail/"))

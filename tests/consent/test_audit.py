@@ -91,7 +91,7 @@ def test_the_owner_filters_by_customer_and_by_user(client, owner, staff, custome
 def test_entries_about_an_erased_customer_keep_no_identity(client, owner, customer):
     client.force_login(owner)
     client.get(f"/admin/customers/customer/{customer.pk}/change/")
-    erase_customer(customer, actor=owner)
+    erase_customer(customer=customer, actor=owner)
     view = AuditEntry.objects.get(action="view")
     assert view.customer is None and view.object_id == ""
     erase = AuditEntry.objects.get(action="erase")

@@ -17,7 +17,7 @@ from consent.acts import restore as what_outlives
 from consent.acts.erasure import erase_customer
 from consent.acts.objection import has_objected, record_objection
 from consent.mail.suppression import is_suppressed
-from consent.models import ConsentEvent, RateLimitHit, Suppression
+from consent.models import AuditEntry, ConsentEvent, RateLimitHit, Suppression
 from customers.models import Customer, Purchase
 from rekisteri import backup as backup_module
 from rekisteri.backup import BackupError, inspect_backup, make_backup, restore_backup
@@ -46,6 +46,10 @@ def _counts() -> dict[str, int]:
             cursor.execute(f"SELECT COUNT(*) FROM {connection.ops.quote_name(table)}")  # noqa: S608
             counts[table] = cursor.fetchone()[0]
     return counts
+
+
+def _with_restore_entry(counts: dict[str, int]) -> dict[str, int]:
+    return {**counts, "consent_auditentry": counts["consent_auditentry"] + 1}
 
 
 def _relative(phone_of: Customer) -> Customer:
@@ -85,8 +89,10 @@ def test_backup_then_restore_gives_identical_row_counts(customer_everywhere, own
 
     report = restore_backup(info.path)
 
-    assert _counts() == before
-    assert report.row_counts == before
+    # Identical, but for the audit trail's record of the restore itself.
+    assert _counts() == _with_restore_entry(before)
+    assert report.row_counts == _with_restore_entry(before)
+    assert AuditEntry.objects.latest("pk").action == AuditEntry.Action.RESTORE
     assert not Customer.objects.filter(email="uusi@example.fi").exists()
     tables = connection.introspection.table_names()
     assert "later_migration" not in tables and "rekisteri_backup" not in tables
@@ -122,7 +128,7 @@ def test_a_customer_erased_after_the_backup_stays_erased(customer_everywhere, da
     customer = customer_everywhere
     relative = _relative(customer)
     info = make_backup()
-    erase_customer(customer)
+    erase_customer(customer=customer, actor=None)
     assert Suppression.objects.filter(reason="objection").count() == 2
 
     report = restore_backup(info.path)
@@ -139,7 +145,7 @@ def test_a_customer_erased_after_the_backup_stays_erased(customer_everywhere, da
 
 def test_an_erasure_after_the_backup_brings_its_suppression_entry_back(customer, data_dir):
     info = make_backup()
-    erase_customer(customer)
+    erase_customer(customer=customer, actor=None)
     entries = set(Suppression.objects.values_list("value_hash", "reason", "created_at"))
     assert len(entries) == 2
 
@@ -152,7 +158,7 @@ def test_an_erasure_after_the_backup_brings_its_suppression_entry_back(customer,
 
 def test_a_customer_who_objected_after_the_backup_has_the_objection_again(customer, data_dir):
     info = make_backup()
-    record_objection(customer=customer, source=ConsentEvent.Source.OWN_PAGE)
+    record_objection(customer=customer, source=ConsentEvent.Source.OWN_PAGE, actor=None)
     events = set(
         ConsentEvent.objects.values_list("customer_id", "purpose", "channel", "action", "at")
     )
@@ -233,6 +239,19 @@ def test_a_changed_backup_is_refused(customer, data_dir):
     _untouched(before, customer)
 
 
+def test_a_backup_without_its_checksum_file_is_refused(customer, data_dir):
+    info = make_backup()
+    Path(f"{info.path}.json").unlink()
+    before = _counts()
+    with pytest.raises(BackupError, match="has no checksum file beside it"):
+        restore_backup(info.path)
+    _untouched(before, customer)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="no checksum file"):
+        call_command("restore", str(info.path), "--yes", stdout=out)
+    _untouched(before, customer)
+
+
 def test_a_backup_of_a_newer_version_is_refused(customer, data_dir, monkeypatch):
     info = make_backup()
     known = backup_module._known_migrations()
@@ -294,7 +313,7 @@ def test_a_restore_that_fails_after_replacing_puts_the_database_back(
     customer, data_dir, monkeypatch
 ):
     info = make_backup()
-    erase_customer(customer)
+    erase_customer(customer=customer, actor=None)
     Customer.objects.create(first_name="Uusi", last_name="Asiakas", email="uusi@example.fi")
     before = _counts()
 
@@ -338,7 +357,7 @@ def test_the_commands_back_up_and_restore_with_progress_and_a_summary(
     assert progress and progress[-1] == "backup: 100 %"
     assert all(line.endswith(" %") for line in progress)
 
-    erase_customer(customer)
+    erase_customer(customer=customer, actor=None)
     monkeypatch.setattr("sys.stdin", io.StringIO("yes\n"))
     out, err = io.StringIO(), io.StringIO()
     call_command("restore", str(written), stdout=out, stderr=err)
@@ -461,6 +480,6 @@ def test_a_backup_restores_into_an_empty_database_with_a_warning(customer_everyw
     out, err = io.StringIO(), io.StringIO()
     call_command("restore", str(info.path), "--yes", stdout=out, stderr=err)
 
-    assert _counts() == before
+    assert _counts() == _with_restore_entry(before)
     assert "held no customers and no suppression list" in err.getvalue()
     assert Customer.objects.get().email == "aino.esimerkki@example.fi"

@@ -75,13 +75,17 @@ def test_after_erasure_a_full_dump_holds_none_of_the_persons_identity(
     _admin_log(customer, owner)
     # The customer is logged in on their own page too.
     session = client.session
-    session["rights_customer"] = {"customer": customer.pk, "until": "2999-01-01T00:00:00+00:00"}
+    session["rights_customer"] = {
+        "customer": customer.pk,
+        "scope": "full",
+        "until": "2999-01-01T00:00:00+00:00",
+    }
     session.save()
     before = _dump()
     assert all(value in before for value in IDENTITY)
 
     with django_capture_on_commit_callbacks(execute=True):
-        erase_customer(customer, actor=owner)
+        erase_customer(customer=customer, actor=owner)
 
     after = _dump()
     left = [value for value in IDENTITY if value in after]

@@ -38,6 +38,7 @@ def test_email_marketing_needs_consent_or_the_existing_customer_basis(customer):
         action=A.GIVEN,
         source=S.ADMIN,
         wording="Paperilomake",
+        actor=None,
     )
     assert permission(customer, P.NEWSLETTER, Ch.EMAIL).basis == "consent"
 
@@ -52,6 +53,7 @@ def test_post_and_phone_are_allowed_until_the_person_opts_out(customer):
         action=A.WITHDRAWN,
         source=S.ADMIN,
         wording="Kielsi puhelimessa",
+        actor=None,
     )
     assert permission(customer, P.NEWSLETTER, Ch.POST).refusal == "withdrawn"
     assert permission(customer, P.NEWSLETTER, Ch.PHONE).allowed
@@ -71,8 +73,9 @@ def test_an_objection_removes_the_person_from_every_audience_at_once(customer):
         action=A.GIVEN,
         source=S.ADMIN,
         wording="x",
+        actor=None,
     )
-    record_objection(customer=customer, source=S.OWN_PAGE)
+    record_objection(customer=customer, source=S.OWN_PAGE, actor=None)
     for purpose in P:
         for channel in Ch:
             found = audience.audience(purpose=purpose, channel=channel)
@@ -146,6 +149,7 @@ def test_the_newsletter_reaches_the_audience_with_rfc8058_headers_and_its_own_li
         action=A.GIVEN,
         source=S.WEB_FORM,
         wording="x",
+        actor=None,
     )
     Customer.objects.create(first_name="Ei", last_name="Lupaa", email="ei@example.fi")
     newsletter = Newsletter.objects.create(subject="Syksyn kurssit", body="Tervetuloa!")
@@ -277,7 +281,7 @@ def test_the_customer_page_shows_each_permission_with_its_basis_and_the_ledger(
     client, owner, customer
 ):
     _buyer(customer)
-    record_objection(customer=customer, source=S.OWN_PAGE)
+    record_objection(customer=customer, source=S.OWN_PAGE, actor=None)
     client.force_login(owner)
     page = client.get(f"/admin/customers/customer/{customer.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
     body = page.content.decode()
@@ -321,7 +325,7 @@ def test_a_later_import_does_not_bring_marketing_back_to_someone_who_objected(ow
             phone="+358401111111",
         )
     )
-    record_objection(customer=customer, source=S.OWN_PAGE)
+    record_objection(customer=customer, source=S.OWN_PAGE, actor=None)
     csv_bytes = (
         "Nimi;Sähköposti;Puhelin;Palvelu;Päivämäärä;Aika;Tila\n"
         "Aino Virtanen;aino.virtanen@example.fi;040 111 1111;Yin-jooga;3.3.2026;18:00;Varattu\n"

@@ -196,7 +196,7 @@ def test_a_consent_records_the_notice_version_in_force_which_stays_readable(
     from consent.models import ConsentEvent
 
     first = notice.publish_notice()
-    record_objection(customer=customer, source=ConsentEvent.Source.OWN_PAGE)
+    record_objection(customer=customer, source=ConsentEvent.Source.OWN_PAGE, actor=None)
     event = ConsentEvent.objects.filter(customer=customer).first()
     assert event.notice_version == first.number
     studio.controller_name = "Toinen Nimi Oy"

@@ -96,3 +96,80 @@ def test_the_retention_period_comes_from_the_studio_settings():
     customer = _customer("Neljä", inactive_days=4 * 365)
     call_command("apply_retention")
     assert Customer.objects.filter(pk=customer.pk).exists()
+
+
+def test_unconfirmed_web_requests_leave_the_queue_once_their_link_has_expired(customer):
+    from consent.acts.requests import submit_request
+    from consent.acts.retention import apply_retention
+
+    fresh = submit_request(email=customer.email, request_type="access", language="fi")
+    stale = submit_request(email=customer.email, request_type="erasure", language="fi")
+    LinkToken.objects.filter(request=stale).update(expires_at=timezone.now() - timedelta(hours=1))
+    result = apply_retention(dry_run=False)
+    assert result.counts["unconfirmed web requests deleted"] == 1
+    assert RightsRequest.objects.filter(pk=fresh.pk).exists()
+    assert not RightsRequest.objects.filter(pk=stale.pk).exists()
+
+
+def test_breach_records_and_sent_emails_go_by_their_own_rules():
+    from consent.acts.retention import apply_retention
+    from consent.models import Breach, OutboxEmail
+
+    now = timezone.now()
+    old = Breach.objects.create(
+        discovered_at=now - timedelta(days=6 * 365),
+        description="Kadonnut muistitikku",
+        data_affected="Nimilista",
+        risk="risk",
+    )
+    recent = Breach.objects.create(
+        discovered_at=now - timedelta(days=365),
+        description="Väärä vastaanottaja",
+        data_affected="Yksi viesti",
+        risk="risk",
+    )
+    sent_long_ago = OutboxEmail.objects.create(
+        to="x@example.fi", subject="s", body_text="b", sent_at=now - timedelta(days=400)
+    )
+    sent_lately = OutboxEmail.objects.create(
+        to="y@example.fi", subject="s", body_text="b", sent_at=now - timedelta(days=30)
+    )
+    apply_retention(dry_run=False)
+    assert not Breach.objects.filter(pk=old.pk).exists()
+    assert Breach.objects.filter(pk=recent.pk).exists()
+    assert not OutboxEmail.objects.filter(pk=sent_long_ago.pk).exists()
+    assert OutboxEmail.objects.filter(pk=sent_lately.pk).exists()
+
+
+def test_copies_saved_before_a_restore_are_removed_after_their_period(settings, tmp_path):
+    import os
+
+    from consent.acts.retention import apply_retention
+
+    settings.DATA_DIR = tmp_path
+    folder = tmp_path / "backups"
+    folder.mkdir()
+    old = folder / "rekisteri-before-restore-20260101-120000.sqlite3"
+    new = folder / "rekisteri-before-restore-20261129-120000.sqlite3"
+    backup = folder / "rekisteri-20260101-120000.sqlite3"
+    for path in (old, new, backup):
+        path.write_bytes(b"x")
+        path.with_name(path.name + ".json").write_text("{}")
+    week_ago = (timezone.now() - timedelta(days=8)).timestamp()
+    os.utime(old, (week_ago, week_ago))
+    os.utime(backup, (week_ago, week_ago))
+    result = apply_retention(dry_run=False)
+    assert result.counts["copies saved before a restore deleted"] == 1
+    assert not old.exists() and not old.with_name(old.name + ".json").exists()
+    assert new.exists() and backup.exists()
+
+
+def test_the_commands_help_states_every_period_from_the_inventory():
+    from consent.management.commands.apply_retention import Command
+    from customers.inventory import RETENTION_RULES, Retention
+
+    text = Command().help
+    for kind, rule in RETENTION_RULES.items():
+        if kind in (Retention.NOT_PERSONAL, Retention.SUPPRESSION):
+            continue
+        assert str(kind.label) in text and rule.period_text() in text

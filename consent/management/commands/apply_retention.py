@@ -1,25 +1,43 @@
-"""Apply the retention rules: run daily (see README.md, "Deploying the container")."""
+"""Apply the retention rules (the background worker runs this daily)."""
 
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
 
 from consent.acts.retention import apply_retention
+from customers.inventory import RETENTION_RULES, Retention
+
+
+def rules_text() -> str:
+    """Every retention rule in words, from the inventory: the one place periods live."""
+    lines = []
+    for kind, rule in RETENTION_RULES.items():
+        if kind in (Retention.NOT_PERSONAL, Retention.SUPPRESSION):
+            continue
+        period = rule.period_text()
+        if rule.setting:
+            period += " " + _("(by default; the studio settings choose)")
+        lines.append(f"{kind.label}: {period}.")
+    return " ".join(lines)
 
 
 class Command(BaseCommand):
-    help = (
-        "Erase customers inactive for the studio's retention period (3 years by default: "
-        "no enrolment, purchase, interaction or consent activity, no open request); delete "
-        "purchases kept only for bookkeeping once 6 years from the end of their year have "
-        "passed; delete answered requests and disclosure records after 3 years, and spent "
-        "links, rate-limit counts, emails sent over a year ago and audit entries older than "
-        "2 years. --dry-run changes nothing."
-    )
+    @property
+    def help(self) -> str:  # type: ignore[override]
+        return (
+            _(
+                "Erase or delete what the register no longer needs, by the retention rules "
+                "of the personal-data inventory. Customers are erased through erasure, never "
+                "deleted. --dry-run only counts."
+            )
+            + " "
+            + rules_text()
+        )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--dry-run", action="store_true", help="Count what would go; change nothing."
+            "--dry-run", action="store_true", help=_("Count what would go; change nothing.")
         )
 
     def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:

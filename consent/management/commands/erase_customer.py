@@ -31,10 +31,14 @@ class Command(BaseCommand):
         if not yes:
             self.stdout.write("Nothing was erased: add --yes to erase.")
             return
-        counts = erase_customer(customer, actor=None)
-        for table, count in counts.items():
+        result = erase_customer(customer=customer, actor=None)
+        for table, count in result.counts.items():
             if count:
                 self.stdout.write(f"erased: {table}: {count}")
+        if result.requests_closed:
+            self.stdout.write(f"open requests closed: {result.requests_closed}")
+        if result.told:
+            self.stdout.write("The customer is emailed that the erasure was done.")
         self.stdout.write(
             "The customer was erased; kept: purchases for bookkeeping, without the person."
         )

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.template.loader import render_to_string
 
-from consent.acts.access import build_access_report, readable_sections
+from consent.acts.access import Use, access_report, readable_sections
 from customers.fields import normalise_email
 from customers.models import Customer
 
@@ -25,7 +25,7 @@ class Command(BaseCommand):
         customer = Customer.objects.filter(email=normalise_email(email)).first()
         if customer is None:
             raise CommandError(f"No customer has the email address {email!r}.")
-        report = build_access_report(customer)
+        report = access_report(customer=customer, actor=None, use=Use.COMMAND)
         if format == "json":
             self.stdout.write(json.dumps(report, ensure_ascii=False, indent=2))
         else:

@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from consent.mail.suppression import is_suppressed
+from consent.mail.suppression import erasure_times, is_suppressed
 from consent.records.audit import Action, record
 from customers import importing
 
@@ -31,6 +31,14 @@ class Command(BaseCommand):
             help="Print the preview and stop; nothing is written.",
         )
         parser.add_argument(
+            "--include-rebooked",
+            action="store_true",
+            help=(
+                "Also import people erased earlier whose booking in the file is later than "
+                "their erasure (without it they are skipped, like all people erased earlier)."
+            ),
+        )
+        parser.add_argument(
             "--map",
             action="append",
             dest="columns",
@@ -44,7 +52,13 @@ class Command(BaseCommand):
         )
 
     def handle(
-        self, *args: Any, file: str, dry_run: bool, columns: list[str], **options: Any
+        self,
+        *args: Any,
+        file: str,
+        dry_run: bool,
+        columns: list[str],
+        include_rebooked: bool,
+        **options: Any,
     ) -> None:
         mapping = {}
         for item in columns:
@@ -61,7 +75,12 @@ class Command(BaseCommand):
         except importing.ImportFileError as e:
             raise CommandError(str(e)) from e
 
-        preview = importing.preview(parsed, is_suppressed=is_suppressed)
+        preview = importing.preview(
+            parsed,
+            is_suppressed=is_suppressed,
+            erasures=erasure_times,
+            include_rebooked=include_rebooked,
+        )
         self._print_preview(preview)
         if dry_run:
             self.stdout.write(_("Dry run: nothing was written."))
@@ -75,7 +94,13 @@ class Command(BaseCommand):
 
         try:
             result = importing.import_bookings(
-                parsed, actor=None, is_suppressed=is_suppressed, progress=progress, audit=_audit
+                parsed,
+                actor=None,
+                progress=progress,
+                audit=_audit,
+                is_suppressed=is_suppressed,
+                erasures=erasure_times,
+                include_rebooked=include_rebooked,
             )
         except Exception as e:
             raise CommandError(
@@ -128,7 +153,7 @@ class Command(BaseCommand):
                 "suppressed": preview.suppressed,
             }
         )
-        for outcome in preview.invalid:
+        for outcome in preview.invalid + preview.of_kind(importing.REBOOKED):
             self.stdout.write(
                 self.style.WARNING(
                     _("Row %(row)d: %(reason)s")
