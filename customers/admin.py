@@ -25,7 +25,7 @@ from consent.admin.ledger import ConsentEventInline, marketing_permissions_html
 from consent.mail import suppression
 from consent.models import RightsRequest
 from consent.records.audit import Action, AuditedAdmin, record
-from customers import admin_import, participants
+from customers import admin_import, admin_sessions, participants
 from customers.fields import normalise_phone
 from customers.forms import HealthGuardedModelForm
 from customers.models import Course, Customer, Enrollment, Interaction, Purchase
@@ -452,6 +452,11 @@ class CourseAdmin(AuditedAdmin, admin.ModelAdmin):
     date_hierarchy = "starts_at"
     inlines = (ParticipantInline,)
     change_form_template = "admin/customers/course/change_form.html"
+    readonly_fields = ("session_list",)
+
+    @admin.display(description=admin_sessions.SESSIONS)
+    def session_list(self, course: Course) -> str:
+        return admin_sessions.sessions_overview(course)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return (
@@ -481,7 +486,7 @@ class CourseAdmin(AuditedAdmin, admin.ModelAdmin):
                 name="customers_course_participants_csv",
             ),
         ]
-        return own + super().get_urls()
+        return own + admin_sessions.course_urls(self) + super().get_urls()
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("customers.export_participants")

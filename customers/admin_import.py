@@ -31,6 +31,7 @@ from django.utils.translation import gettext_lazy
 from consent.mail.suppression import erasure_times, is_suppressed
 from consent.records.audit import Action, record
 from customers import importing
+from customers.models import AdminPreference
 
 logger = logging.getLogger(__name__)
 
@@ -65,10 +66,12 @@ def urls(model_admin: admin.ModelAdmin) -> list[URLPattern]:
 
 class UploadForm(forms.Form):
     file = forms.FileField(
-        label=gettext_lazy("Booking calendar export (CSV)"),
+        label=gettext_lazy("Booking calendar export (CSV or Excel)"),
         help_text=gettext_lazy(
-            "A CSV file with a header row, separated by semicolons or commas, at most 5 MB."
+            "A CSV file separated by semicolons or commas, or an Excel workbook (.xlsx), "
+            "with a header row; at most 5 MB."
         ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.txt,.xlsx"}),
     )
 
     def clean_file(self) -> bytes:
@@ -93,6 +96,29 @@ class MappingForm(forms.Form):
 
     def mapping(self) -> dict[str, str]:
         return {t: self.cleaned_data.get(t, "") for t in importing.TARGETS}
+
+
+# The columns chosen at the last import, remembered per user for the next one
+
+
+def _remembered(request: HttpRequest) -> dict[str, str]:
+    if request.user.pk is None:
+        return {}
+    found = (
+        AdminPreference.objects.filter(user_id=request.user.pk)
+        .values_list("import_mapping", flat=True)
+        .first()
+    )
+    if not isinstance(found, dict):
+        return {}
+    return {t: h for t, h in found.items() if t in importing.TARGETS and isinstance(h, str)}
+
+
+def _remember(request: HttpRequest, mapping: dict[str, str]) -> None:
+    AdminPreference.objects.update_or_create(
+        user_id=request.user.pk,
+        defaults={"import_mapping": {t: h for t, h in mapping.items() if h}},
+    )
 
 
 # The waiting file
@@ -191,7 +217,7 @@ def _upload(request: HttpRequest, model_admin: admin.ModelAdmin) -> HttpResponse
         return _render_upload(request, model_admin, form)
     data = form.cleaned_data["file"]
     try:
-        importing.read_bookings(data)
+        importing.read_bookings(data, remembered=_remembered(request))
     except importing.MissingColumns:
         pass  # The owner chooses the columns on the next page.
     except importing.ImportFileError as e:
@@ -214,7 +240,7 @@ def _preview_or_import(
 ) -> HttpResponse:
     data = _read(pending)
     try:
-        headers = importing.read_bookings(data).headers
+        headers = importing.read_bookings(data, remembered=_remembered(request)).headers
     except importing.MissingColumns as e:
         headers = e.headers
     except importing.ImportFileError:
@@ -248,6 +274,7 @@ def _preview_or_import(
         )
         return _render_preview(request, model_admin, pending, data, mapping)
     _discard(request)
+    _remember(request, parsed.mapping)
     model_admin.message_user(request, result_message(result), messages.SUCCESS)
     if result.suppressed:
         model_admin.message_user(
@@ -298,7 +325,9 @@ def _render_preview(
     parsed = preview = None
     headers: list[str] = []
     try:
-        parsed = importing.read_bookings(data, mapping)
+        parsed = importing.read_bookings(
+            data, mapping, remembered=_remembered(request) if mapping is None else None
+        )
         headers, mapping = parsed.headers, parsed.mapping
         preview = importing.preview(
             parsed,

@@ -52,6 +52,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from customers import xlsx
 from customers.fields import normalise_email, normalise_phone
 from customers.models import Course, Customer, Enrollment
 
@@ -229,10 +230,12 @@ class Parsed:
     headers: list[str]
     mapping: dict[str, str]
     rows: list[BookingRow]
+    # The worksheet an Excel workbook was read from ("" for CSV, which has no delimiter then).
+    sheet: str = ""
 
     @property
     def delimiter_label(self) -> str:
-        return {";": _("semicolon"), ",": _("comma"), "\t": _("tab")}[self.delimiter]
+        return {";": _("semicolon"), ",": _("comma"), "\t": _("tab")}.get(self.delimiter, "")
 
 
 @dataclass
@@ -296,37 +299,91 @@ class Result:
 # Reading
 
 
-def read_bookings(data: bytes, mapping: dict[str, str] | None = None) -> Parsed:
-    """Decode and read a booking-calendar CSV; `mapping` (target -> header) overrides the
-    guess, and an empty header unmaps a target. Raises ImportFileError, with a message for
-    the owner, when the file cannot be read or lacks a column the import needs."""
+def read_bookings(
+    data: bytes,
+    mapping: dict[str, str] | None = None,
+    *,
+    remembered: dict[str, str] | None = None,
+) -> Parsed:
+    """Decode and read a booking-calendar CSV or Excel workbook (.xlsx); `mapping` (target
+    -> header) overrides the guess, and an empty header unmaps a target. `remembered` is
+    the mapping of an earlier import: its headers that this file has too are used before
+    the guess. Raises ImportFileError, with a message for the owner, when the file cannot
+    be read or lacks a column the import needs."""
+    if xlsx.is_xlsx(data):
+        return _read_workbook(data, mapping, remembered)
     text, encoding = _decode(data)
     text, delimiter = _delimiter(text)
     records = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    headers: list[str] | None = None
-    header_number = 0
     try:
-        for number, record in enumerate(records, start=1):
-            if any(cell.strip() for cell in record):
-                headers = [cell.strip() for cell in record]
-                header_number = number
-                break
-        if headers is None:
-            raise ImportFileError(_("The file is empty."))
-        columns = _mapping(headers, mapping)
-        index = {target: headers.index(header) for target, header in columns.items()}
-        rows = [
-            _read_row(number, record, index)
-            for number, record in enumerate(records, start=header_number + 1)
-            if any(cell.strip() for cell in record)
-        ]
+        headers, columns, rows = _read_table(records, mapping, remembered)
     except csv.Error as e:
         raise ImportFileError(
             _("The file is not a valid CSV file (%(error)s).") % {"error": e}
         ) from e
+    return Parsed(encoding, delimiter, headers, columns, rows)
+
+
+def _read_table(
+    records: Iterator[list[str]],
+    mapping: dict[str, str] | None,
+    remembered: dict[str, str] | None,
+) -> tuple[list[str], dict[str, str], list[BookingRow]]:
+    """The header row (the first with text), the columns and the bookings of a table."""
+    headers: list[str] | None = None
+    header_number = 0
+    for number, record in enumerate(records, start=1):
+        if any(cell.strip() for cell in record):
+            headers = [cell.strip() for cell in record]
+            header_number = number
+            break
+    if headers is None:
+        raise ImportFileError(_("The file is empty."))
+    known = {t: h for t, h in (remembered or {}).items() if t in TARGETS and h and h in headers}
+    columns = _mapping(headers, {**known, **(mapping or {})})
+    index = {target: headers.index(header) for target, header in columns.items()}
+    rows = [
+        _read_row(number, record, index)
+        for number, record in enumerate(records, start=header_number + 1)
+        if any(cell.strip() for cell in record)
+    ]
     if not rows:
         raise ImportFileError(_("The file has a header row but no bookings."))
-    return Parsed(encoding, delimiter, headers, columns, rows)
+    return headers, columns, rows
+
+
+def _read_workbook(
+    data: bytes, mapping: dict[str, str] | None, remembered: dict[str, str] | None
+) -> Parsed:
+    """The bookings of the first visible sheet (the one the workbook opens on first) that
+    has the columns the import needs: a workbook may keep a summary before them."""
+    try:
+        sheets = [s for s in xlsx.read_workbook(data) if not s.is_empty]
+        if not sheets:
+            raise ImportFileError(_("The workbook is empty: no sheet has anything in it."))
+        refusal: ImportFileError | None = None
+        for sheet in sheets:
+            try:
+                headers, columns, rows = _read_table(iter(sheet.rows), mapping, remembered)
+            except ImportFileError as e:
+                refusal = refusal or e
+                continue
+            sheet.check()
+            return Parsed("XLSX", "", headers, columns, rows, sheet=sheet.name)
+        # No sheet has the columns: a damaged first sheet explains that best.
+        sheets[0].check()
+    except xlsx.SpreadsheetError as e:
+        raise ImportFileError(str(e)) from e
+    assert refusal is not None
+    if len(sheets) > 1 and isinstance(refusal, MissingColumns):
+        names = ", ".join(s.name for s in sheets)
+        raise MissingColumns(
+            _("%(error)s No other sheet of the workbook (%(sheets)s) has them either.")
+            % {"error": refusal, "sheets": names},
+            headers=refusal.headers,
+            mapping=refusal.mapping,
+        )
+    raise refusal
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -353,8 +410,9 @@ def _decode(data: bytes) -> tuple[str, str]:
     if data.startswith((b"PK\x03\x04", b"\xd0\xcf\x11\xe0", b"%PDF")) or b"\x00" in data[:4096]:
         raise ImportFileError(
             _(
-                "The file is not a CSV text file (it looks like a spreadsheet or other "
-                "binary file). Save it as CSV in the spreadsheet program first."
+                "The file is not a CSV text file, nor an Excel workbook (.xlsx): it may be "
+                "an older .xls file or another program's file. Save it as .xlsx or as CSV "
+                "in the spreadsheet program first."
             )
         )
     raise ImportFileError(

@@ -13,6 +13,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from customers.fields import NormalisedEmailField, PhoneNumberField
 from customers.health import guard_free_text
@@ -500,3 +501,195 @@ class Interaction(HealthGuardedModel):
             )
         if self.kind == self.Kind.COMPLAINT and self.resolution and self.resolved_at is None:
             self.resolved_at = timezone.now()
+
+
+class CourseSession(models.Model):
+    """One meeting of a course, on a date at a time; attendance is recorded per session."""
+
+    course = models.ForeignKey(
+        Course,
+        verbose_name=_("course"),
+        on_delete=models.CASCADE,
+        related_name="sessions",
+    )
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+
+    class Meta:
+        # "sessions" alone is also the logins that erasure ends: the context tells them apart.
+        verbose_name = pgettext_lazy("course", "session")
+        verbose_name_plural = pgettext_lazy("course", "sessions")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gte=F("starts_at")),
+                name="customers_coursesession_ends_after_start",
+                violation_error_message=_("A session cannot end before it starts."),
+            ),
+            models.UniqueConstraint(
+                fields=["course", "starts_at"],
+                name="customers_coursesession_course_start_unique",
+                violation_error_message=_("The course already has a session at this time."),
+            ),
+        ]
+        indexes = [models.Index(fields=["starts_at"])]
+
+    def __str__(self) -> str:
+        if self.starts_at is None:
+            return self.course.name
+        return f"{self.course.name} {timezone.localtime(self.starts_at):%d.%m.%Y %H:%M}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.starts_at is None or self.ends_at is None:
+            return
+        if self.ends_at < self.starts_at:
+            raise ValidationError({"ends_at": _("A session cannot end before it starts.")})
+        if self.course_id is None:
+            return
+        course = self.course
+        first = timezone.localtime(course.starts_at).date()
+        last = timezone.localtime(course.ends_at).date()
+        if not (
+            first <= timezone.localtime(self.starts_at).date()
+            and timezone.localtime(self.ends_at).date() <= last
+        ):
+            raise ValidationError(
+                {
+                    "starts_at": _(
+                        "The session is outside the course's dates (%(first)s–%(last)s)."
+                    )
+                    % {"first": f"{first:%d.%m.%Y}", "last": f"{last:%d.%m.%Y}"}
+                },
+                code="outside_course",
+            )
+
+
+class Attendance(models.Model):
+    """Whether one participant was present at one session of their course.
+
+    A row is written for every participant listed when attendance is taken, present or
+    not; no row means attendance was not taken for them. The enrolment's own status
+    becomes "attended" once the person was present at a session (customers/attendance.py).
+    """
+
+    session = models.ForeignKey(
+        CourseSession,
+        verbose_name=_("session"),
+        # A session whose attendance was taken is history: it cannot be deleted by mistake.
+        on_delete=models.PROTECT,
+        related_name="attendances",
+    )
+    enrollment = models.ForeignKey(
+        Enrollment,
+        verbose_name=_("enrolment"),
+        on_delete=models.CASCADE,
+        related_name="attendances",
+    )
+    present = models.BooleanField(_("present"), default=True)
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("attendance record")
+        verbose_name_plural = _("attendance")
+        ordering = ["session__starts_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "enrollment"],
+                name="customers_attendance_session_enrollment_unique",
+                violation_error_message=_("Attendance is already recorded for this person."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.session} – {self.enrollment.customer}"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.session_id is None or self.enrollment_id is None:
+            return
+        enrollment = self.enrollment
+        if (
+            enrollment.course_id != self.session.course_id
+            or enrollment.status == Enrollment.Status.CANCELLED
+        ):
+            raise ValidationError(
+                _("%(name)s is not enrolled on this course.")
+                % {"name": enrollment.customer.full_name},
+                code="not_enrolled",
+            )
+
+
+class CalendarFeed(models.Model):
+    """The secret address of the studio's calendar of sessions (iCalendar).
+
+    One at a time: regenerating it replaces the token, and the old address stops working.
+    The feed carries course names, times and places only, never a person.
+    """
+
+    token = models.CharField(_("token"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return str(_("Calendar feed of %(date)s")) % {
+            "date": f"{timezone.localtime(self.created_at):%d.%m.%Y}"
+        }
+
+
+class AdminPreference(models.Model):
+    """What one admin user chose for themselves: the admin's language and the columns of
+    the booking import."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="admin_preference",
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        blank=True,
+        help_text=_(
+            "Empty until the user chooses a language; until then the browser's language, "
+            "or else the studio's, is used."
+        ),
+    )
+    import_mapping = models.JSONField(
+        _("columns of the booking import"),
+        default=dict,
+        blank=True,
+        help_text=_("The file's column for each field, as chosen at the last import."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("admin preference")
+        verbose_name_plural = _("admin preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)

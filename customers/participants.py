@@ -26,7 +26,11 @@ def active_enrollments(course: Course) -> QuerySet[Enrollment]:
 
 
 def session_dates(course: Course) -> list:
-    """One date a week from the start to the end of the course, for the attendance boxes."""
+    """The attendance boxes: the dates of the course's sessions, all of them; for a course
+    without sessions, one date a week from its start to its end (at most 12)."""
+    sessions = course.sessions.order_by("starts_at", "pk").values_list("starts_at", flat=True)
+    if held := [timezone.localtime(moment).date() for moment in sessions]:
+        return held
     start = timezone.localtime(course.starts_at).date()
     end = timezone.localtime(course.ends_at).date()
     dates: list[date] = []

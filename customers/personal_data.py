@@ -3,7 +3,17 @@
 from django.utils.translation import gettext_lazy as _
 
 from customers.inventory import Category, Erasure, FieldRule, Retention, register
-from customers.models import Course, Customer, Enrollment, Interaction, Purchase
+from customers.models import (
+    AdminPreference,
+    Attendance,
+    CalendarFeed,
+    Course,
+    CourseSession,
+    Customer,
+    Enrollment,
+    Interaction,
+    Purchase,
+)
 
 C, E = Category, Erasure
 
@@ -45,6 +55,23 @@ register(
         "place": FieldRule(C.NOT_PERSONAL, E.KEEP),
         "capacity": FieldRule(C.NOT_PERSONAL, E.KEEP),
         "price": FieldRule(C.NOT_PERSONAL, E.KEEP),
+    },
+)
+
+# Before Enrollment: erasure deletes tables in this order, and deleting the enrolments first
+# would take their attendance with them uncounted.
+register(
+    Attendance,
+    person="enrollment__customer",
+    rows=E.DELETE,
+    retention=Retention.RELATIONSHIP,
+    fields={
+        "id": FieldRule(C.TECHNICAL, E.DELETE),
+        "enrollment": FieldRule(C.TECHNICAL, E.DELETE),
+        "session": FieldRule(C.PARTICIPATION, E.DELETE),
+        "present": FieldRule(C.PARTICIPATION, E.DELETE),
+        "recorded_at": FieldRule(C.PARTICIPATION, E.DELETE),
+        "recorded_by": FieldRule(C.STAFF, E.DELETE),
     },
 )
 
@@ -101,5 +128,47 @@ register(
         "resolution": FieldRule(C.COMMUNICATION, E.DELETE, free_text=True),
         "resolved_at": FieldRule(C.COMMUNICATION, E.DELETE),
         "recorded_by": FieldRule(C.STAFF, E.DELETE),
+    },
+)
+
+register(
+    CourseSession,
+    person=None,
+    rows=E.KEEP,
+    retention=Retention.NOT_PERSONAL,
+    fields={
+        "id": FieldRule(C.NOT_PERSONAL, E.KEEP),
+        "course": FieldRule(C.NOT_PERSONAL, E.KEEP),
+        "starts_at": FieldRule(C.NOT_PERSONAL, E.KEEP),
+        "ends_at": FieldRule(C.NOT_PERSONAL, E.KEEP),
+    },
+)
+
+# The calendar's secret address: the studio's schedule, nobody's data.
+register(
+    CalendarFeed,
+    person=None,
+    rows=E.KEEP,
+    retention=Retention.NOT_PERSONAL,
+    fields={
+        "id": FieldRule(C.NOT_PERSONAL, E.KEEP),
+        "token": FieldRule(C.NOT_PERSONAL, E.KEEP),
+        "created_at": FieldRule(C.NOT_PERSONAL, E.KEEP),
+        "created_by": FieldRule(C.STAFF, E.KEEP),
+    },
+)
+
+# A staff member's own settings, about no customer; deleted with the user account.
+register(
+    AdminPreference,
+    person=None,
+    rows=E.KEEP,
+    retention=Retention.NOT_PERSONAL,
+    fields={
+        "id": FieldRule(C.TECHNICAL, E.KEEP),
+        "user": FieldRule(C.STAFF, E.KEEP),
+        "language": FieldRule(C.STAFF, E.KEEP),
+        "import_mapping": FieldRule(C.STAFF, E.KEEP),
+        "updated_at": FieldRule(C.STAFF, E.KEEP),
     },
 )

@@ -17,7 +17,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     OWNER: [
         *(
             f"customers.{action}_{model}"
-            for model in ("customer", "course", "enrollment", "purchase", "interaction")
+            for model in (
+                "customer",
+                "course",
+                "enrollment",
+                "purchase",
+                "interaction",
+                "coursesession",
+                "attendance",
+                "calendarfeed",
+            )
             for action in _CRUD
         ),
         "customers.export_participants",
@@ -58,6 +67,12 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "customers.view_interaction",
         "customers.add_interaction",
         "customers.change_interaction",
+        # Attendance at the door, the week's sessions and the calendar's address.
+        "customers.view_coursesession",
+        "customers.view_attendance",
+        "customers.add_attendance",
+        "customers.change_attendance",
+        "customers.view_calendarfeed",
         # A consent given on paper or in person at the desk; the ledger stays append-only.
         "consent.view_consentevent",
         "consent.add_consentevent",

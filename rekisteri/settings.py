@@ -99,6 +99,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Each admin user's chosen language, over the browser's (rekisteri/preferences.py).
+    "rekisteri.preferences.AdminLanguageMiddleware",
     # request.user.is_verified(): whether this session gave a second-factor code.
     "django_otp.middleware.OTPMiddleware",
     "rekisteri.middleware.SessionLifetimeMiddleware",

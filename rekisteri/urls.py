@@ -12,5 +12,6 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
+    path("calendar/", include("customers.urls")),
     path("", include("consent.urls")),
 ]

@@ -11,7 +11,15 @@ from django.contrib.auth.models import Group, User
 from django.db import connection
 from django.utils import timezone
 
-from customers.models import Course, Customer, Enrollment, Interaction, Purchase
+from customers.models import (
+    Attendance,
+    Course,
+    CourseSession,
+    Customer,
+    Enrollment,
+    Interaction,
+    Purchase,
+)
 from rekisteri.roles import OWNER, STAFF
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -96,7 +104,17 @@ def customer(db: None) -> Customer:
 @pytest.fixture
 def customer_with_history(customer: Customer, course: Course, staff: User) -> Customer:
     """A customer with a row in every table of the register."""
-    Enrollment.objects.create(customer=customer, course=course)
+    enrollment = Enrollment.objects.create(customer=customer, course=course)
+    # The course meets weekly, eight times; she was at the first session.
+    first, *_rest = CourseSession.objects.bulk_create(
+        CourseSession(
+            course=course,
+            starts_at=course.starts_at + timedelta(weeks=week),
+            ends_at=course.starts_at + timedelta(weeks=week, hours=1),
+        )
+        for week in range(8)
+    )
+    Attendance.objects.create(session=first, enrollment=enrollment, recorded_by=staff)
     Purchase.objects.create(
         customer=customer,
         course=course,

@@ -34,7 +34,7 @@ from consent.models import (
     StudioSettings,
     Suppression,
 )
-from customers.models import Course, Customer, Interaction, Purchase
+from customers.models import Course, CourseSession, Customer, Interaction, Purchase
 from rekisteri.roles import STAFF
 
 pytestmark = pytest.mark.django_db
@@ -88,6 +88,21 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "customers/course/<path:object_id>/delete/": (FORBIDDEN, OK),
     "customers/course/<path:object_id>/change/": (OK, OK),  # read-only for staff
     "customers/course/<path:object_id>/": (REDIRECT, REDIRECT),
+    # The course's session tools: the owner makes sessions; both enrol a customer.
+    "customers/course/<int:pk>/sessions/generate/": (FORBIDDEN, OK),
+    "customers/course/enrol/<int:customer_pk>/": (OK, OK),
+    # Sessions: staff see them, take attendance and open the week's calendar; the owner
+    # also adds, changes and deletes sessions and replaces the calendar feed's address.
+    "customers/coursesession/calendar/": (OK, OK),
+    "customers/coursesession/calendar/feed/": (FORBIDDEN, NOT_ALLOWED),  # POST only
+    "customers/coursesession/<int:pk>/attendance/": (OK, OK),
+    "customers/coursesession/participant/<int:customer_pk>/": (OK, OK),
+    "customers/coursesession/": (OK, OK),
+    "customers/coursesession/add/": (FORBIDDEN, OK),
+    "customers/coursesession/<path:object_id>/history/": (OK, OK),
+    "customers/coursesession/<path:object_id>/delete/": (FORBIDDEN, OK),
+    "customers/coursesession/<path:object_id>/change/": (OK, OK),  # read-only for staff
+    "customers/coursesession/<path:object_id>/": (REDIRECT, REDIRECT),
     # Purchases: staff see them only.
     "customers/purchase/": (OK, OK),
     "customers/purchase/add/": (FORBIDDEN, OK),
@@ -216,6 +231,7 @@ ACTIONS: dict[str, tuple[set[str], set[str]]] = {
     "auth.User": (set(), {"delete_selected"}),
     "customers.Customer": (set(), {"erase_selected", "lift_restriction"}),
     "customers.Course": (set(), {"delete_selected"}),
+    "customers.CourseSession": (set(), {"delete_selected"}),
     "customers.Purchase": (set(), {"delete_selected"}),
     "customers.Interaction": (set(), {"delete_selected"}),
     "consent.RightsRequest": (set(), set()),
@@ -252,6 +268,7 @@ def rows(owner: User, staff: User, customer_with_history: Customer) -> dict[type
         User: someone,
         Customer: customer,
         Course: course,
+        CourseSession: CourseSession.objects.first(),
         Purchase: Purchase.objects.get(),
         Interaction: Interaction.objects.first(),
         RightsRequest: rights_request,

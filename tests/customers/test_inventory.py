@@ -15,7 +15,7 @@ from customers.inventory import (
     personal_rules,
     rule_for,
 )
-from customers.models import Course, Customer, Enrollment, Interaction, Purchase
+from customers.models import Attendance, Course, Customer, Enrollment, Interaction, Purchase
 
 
 @contextmanager
@@ -80,6 +80,7 @@ def test_the_inventory_knows_how_to_reach_the_person_from_every_personal_table()
     assert {r.model for r in personal_rules()} == {
         Customer,
         Enrollment,
+        Attendance,
         Purchase,
         Interaction,
         RightsRequest,

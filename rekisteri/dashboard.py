@@ -1,0 +1,293 @@
+"""The admin's front page: the studio at a glance, in a fixed number of queries.
+
+Today's and this week's sessions, attendance per week, new customers per month by
+origin, who may be emailed a newsletter and on what basis, and the duties (rights
+requests due, breaches whose 72 hours run, emails that failed, the background jobs).
+Every panel is one query (the newsletter audience is one call to the audience), however
+many rows the register holds; each is shown only to a user who may see what it counts.
+Charts are drawn here as SVG geometry for the template: no script, the strict CSP stays.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Count, Min
+from django.db.models.functions import TruncMonth, TruncWeek
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from customers.models import Attendance, Customer
+from customers.sessions import at, local_day, sessions_between, week_start
+
+WEEKS = 12
+MONTHS = 12
+# Breaches listed on the front page at most (the breach log has them all).
+BREACHES_SHOWN = 5
+
+# Chart geometry, in SVG user units: drawn at 360 wide, a phone's width, so that its text
+# is read at its own size there, and scaled up on wider screens.
+WIDTH, HEIGHT = 360, 190
+LEFT, RIGHT, TOP, BOTTOM = 6, 6, 18, 24
+
+
+@dataclass
+class Column:
+    label: str
+    title: str
+    values: list[int]
+    x: float = 0
+    width: float = 0
+    segments: list[dict[str, Any]] = field(default_factory=list)
+    total_y: float = 0
+
+    @property
+    def total(self) -> int:
+        return sum(self.values)
+
+    @property
+    def center(self) -> float:
+        return round(self.x + self.width / 2, 1)
+
+
+@dataclass
+class Chart:
+    """A column chart (stacked when there are several series), with its figures."""
+
+    id: str
+    title: str
+    summary: str
+    columns: list[Column]
+    series: list[str]
+    width: int = WIDTH
+    height: int = HEIGHT
+    baseline: float = HEIGHT - BOTTOM
+    label_y: float = HEIGHT - 8
+
+    @property
+    def stacked(self) -> bool:
+        return len(self.series) > 1
+
+    @property
+    def rows(self) -> list[dict[str, Any]]:
+        """The figures as table rows: one per column, with a value per series and a total."""
+        return [{"label": c.title, "values": c.values, "total": c.total} for c in self.columns]
+
+
+def column_chart(
+    *, id: str, title: str, summary: str, columns: Sequence[Column], series: Sequence[str]
+) -> Chart:
+    """Lay out `columns` (each a value per series) as bars scaled to the largest total."""
+    plot_width = WIDTH - LEFT - RIGHT
+    plot_height = HEIGHT - TOP - BOTTOM
+    slot = plot_width / max(len(columns), 1)
+    largest = max((c.total for c in columns), default=0) or 1
+    for i, column in enumerate(columns):
+        column.width = round(slot * 0.7, 1)
+        column.x = round(LEFT + i * slot + (slot - column.width) / 2, 1)
+        bottom = float(HEIGHT - BOTTOM)
+        for number, value in enumerate(column.values):
+            if not value:
+                continue
+            height = value / largest * plot_height
+            bottom -= height
+            column.segments.append(
+                {
+                    "series": number,
+                    "name": series[number] if number < len(series) else "",
+                    "y": round(bottom, 1),
+                    "height": round(height, 1),
+                    "value": value,
+                }
+            )
+        column.total_y = round(bottom - 4, 1)
+    return Chart(id=id, title=title, summary=summary, columns=list(columns), series=list(series))
+
+
+# The panels
+
+
+def week_sessions(today: date) -> dict[str, Any]:
+    """Today's sessions and the rest of this week's, with enrolled / capacity (one query)."""
+    monday = week_start(today)
+    found = list(sessions_between(monday, monday + timedelta(days=6)))
+    return {
+        "today": [s for s in found if local_day(s.starts_at) == today],
+        "week": found,
+        "monday": monday,
+        "sunday": monday + timedelta(days=6),
+    }
+
+
+def attendance_chart(today: date) -> Chart:
+    """People present per week, the last WEEKS weeks (this one included), one query."""
+    first = week_start(today) - timedelta(weeks=WEEKS - 1)
+    counts = {
+        _local_date(row["week"]): row["n"]
+        for row in Attendance.objects.filter(
+            present=True,
+            session__starts_at__gte=at(first, time.min),
+            session__starts_at__lt=at(week_start(today) + timedelta(weeks=1), time.min),
+        )
+        .annotate(week=TruncWeek("session__starts_at"))
+        .order_by()
+        .values("week")
+        .annotate(n=Count("pk"))
+    }
+    mondays = [first + timedelta(weeks=i) for i in range(WEEKS)]
+    columns = [
+        Column(
+            label=str(monday.isocalendar()[1]),
+            title=_("week %(week)d (%(day)s)")
+            % {"week": monday.isocalendar()[1], "day": f"{monday:%d.%m.}"},
+            values=[counts.get(monday, 0)],
+        )
+        for monday in mondays
+    ]
+    values = [c.total for c in columns]
+    summary = _(
+        "Attendance per week over the last %(weeks)d weeks: %(total)d in all, at most "
+        "%(most)d in a week; %(now)d this week."
+    ) % {"weeks": WEEKS, "total": sum(values), "most": max(values), "now": values[-1]}
+    return column_chart(
+        id="attendance-chart",
+        title=_("Attendance per week"),
+        summary=summary,
+        columns=columns,
+        series=[_("present")],
+    )
+
+
+def new_customers_chart(today: date) -> Chart:
+    """New customers per month by origin, the last MONTHS months, one query."""
+    months = []
+    year, month = today.year, today.month
+    for _i in range(MONTHS):
+        months.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    months.reverse()
+    origins = list(Customer.Origin)
+    counts: dict[tuple[date, str], int] = {}
+    for row in (
+        Customer.objects.filter(created_at__gte=at(months[0], time.min))
+        .annotate(month=TruncMonth("created_at"))
+        .order_by()
+        .values("month", "origin")
+        .annotate(n=Count("pk"))
+    ):
+        counts[(_local_date(row["month"]), row["origin"])] = row["n"]
+    # Only the origins seen in the period: six series where two are used is noise.
+    used = {origin for (_month, origin) in counts}
+    origins = [o for o in origins if o.value in used] or origins[:1]
+    columns = [
+        Column(
+            label=str(m.month),
+            title=date_format(m, "YEAR_MONTH_FORMAT"),
+            values=[counts.get((m, o.value), 0) for o in origins],
+        )
+        for m in months
+    ]
+    totals = [c.total for c in columns]
+    by_origin = {str(o.label): sum(c.values[i] for c in columns) for i, o in enumerate(origins)}
+    commonest = max(by_origin, key=lambda k: by_origin[k]) if sum(totals) else ""
+    summary = _(
+        "New customers over the last %(months)d months: %(total)d in all, %(now)d this month."
+    ) % {"months": MONTHS, "total": sum(totals), "now": totals[-1]}
+    if commonest:
+        summary += " " + _("Most came through: %(origin)s (%(count)d).") % {
+            "origin": commonest,
+            "count": by_origin[commonest],
+        }
+    return column_chart(
+        id="customers-chart",
+        title=_("New customers per month, by origin"),
+        summary=summary,
+        columns=columns,
+        series=[str(o.label) for o in origins],
+    )
+
+
+def newsletter_audience() -> dict[str, Any]:
+    """How many may be emailed a newsletter, and on what basis (the marketing audience)."""
+    from consent.marketing.audience import audience
+    from consent.marketing.permissions import BASIS_LABELS
+
+    found = audience(purpose="newsletter", channel="email")
+    return {
+        "count": len(found.customers),
+        "bases": [(BASIS_LABELS.get(k, k), n) for k, n in found.bases.most_common()],
+    }
+
+
+def breaches_due(now: datetime) -> dict[str, Any]:
+    """Breaches the Ombudsman has not been told of, with no reason recorded for not
+    telling: their 72 hours run (GDPR Art. 33(1))."""
+    from consent.models import Breach
+
+    found = list(
+        Breach.objects.filter(ombudsman_notified_at__isnull=True, not_notified_reason="")
+        .order_by("discovered_at")
+        .only("pk", "discovered_at", "description")
+    )
+    items = []
+    for breach in found[:BREACHES_SHOWN]:
+        hours = (breach.notify_by - now).total_seconds() / 3600
+        items.append({"breach": breach, "overdue": hours < 0, "hours": abs(int(hours))})
+    return {"items": items, "count": len(found)}
+
+
+def failing_emails() -> dict[str, Any]:
+    """Emails that could not be sent yet (tried at least once): one aggregate query."""
+    from consent.models import OutboxEmail
+
+    return OutboxEmail.objects.filter(sent_at__isnull=True, attempts__gt=0).aggregate(
+        count=Count("pk"), since=Min("created_at")
+    )
+
+
+def job_runs() -> list[dict[str, Any]]:
+    """The background jobs' last runs: dicts of name, last_run (an aware datetime or None)
+    and ok (bool).
+
+    Empty for now: the background worker, being written separately, will record its runs
+    and fill this in; the front page shows the panel only when there is something in it.
+    """
+    return []
+
+
+def _local_date(value: date | datetime) -> date:
+    if isinstance(value, datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return value
+
+
+def dashboard(request: HttpRequest) -> dict[str, Any]:
+    """The front page's panels that `request.user` may see."""
+    user = request.user
+    today = timezone.localdate()
+    now = timezone.now()
+    context: dict[str, Any] = {"today": today}
+    if user.has_perm("customers.view_coursesession"):
+        context["sessions"] = week_sessions(today)
+        context["can_take_attendance"] = user.has_perm("customers.view_attendance")
+    if user.has_perm("customers.view_attendance"):
+        context["attendance_chart"] = attendance_chart(today)
+    if user.has_perm("customers.view_customer"):
+        context["customers_chart"] = new_customers_chart(today)
+    if user.has_perm("consent.view_newsletter"):
+        context["newsletter"] = newsletter_audience()
+    duties = False
+    if user.has_perm("consent.view_breach"):
+        context["breaches"] = breaches_due(now)
+        duties = True
+    if user.has_perm("consent.view_outboxemail"):
+        context["emails"] = failing_emails()
+        duties = True
+    if user.has_perm("consent.view_rightsrequest"):
+        duties = True
+    context["duties"] = duties
+    context["jobs"] = job_runs() if duties else []
+    return context

@@ -1,0 +1,161 @@
+"""The admin's front page: the studio at a glance, the same queries whatever the data size."""
+
+from datetime import date, datetime, time, timedelta
+
+import pytest
+from django.db import connection
+from django.template.loader import render_to_string
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone, translation
+
+from consent.models import Breach, ConsentEvent, OutboxEmail
+from customers import attendance
+from customers.models import Course, CourseSession, Customer, Enrollment
+from rekisteri import dashboard
+
+pytestmark = pytest.mark.django_db
+
+
+def local(day: date, hour: int, minute: int = 0) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour, minute)))
+
+
+def fill(count: int, *, tag: str) -> None:
+    """`count` customers, each on a course with a session today and two earlier ones, present
+    at all; every origin used; some with a newsletter consent."""
+    today = timezone.localdate()
+    origins = list(Customer.Origin)
+    course = Course.objects.create(
+        name=f"Kurssi {tag}",
+        starts_at=local(today - timedelta(weeks=3), 9),
+        ends_at=local(today + timedelta(weeks=3), 10),
+        place="Sali",
+        capacity=max(count, 1),
+    )
+    held = [
+        CourseSession.objects.create(
+            course=course,
+            starts_at=local(today - timedelta(weeks=w), 9),
+            ends_at=local(today - timedelta(weeks=w), 10),
+        )
+        for w in (2, 1, 0)
+    ]
+    enrolments = []
+    for i in range(count):
+        customer = Customer.objects.create(
+            first_name=f"Etu{tag}{i}",
+            last_name=f"Suku{tag}{i}",
+            email=f"{tag}.{i}@example.fi",
+            origin=origins[i % len(origins)],
+            created_at=timezone.now() - timedelta(days=31 * (i % 5)),
+        )
+        if i % 2:
+            ConsentEvent.objects.create(
+                customer=customer,
+                purpose=ConsentEvent.Purpose.NEWSLETTER,
+                channel=ConsentEvent.Channel.EMAIL,
+                action=ConsentEvent.Action.GIVEN,
+                source=ConsentEvent.Source.ADMIN,
+            )
+        enrolments.append(Enrollment.objects.create(customer=customer, course=course))
+    listed = [e.pk for e in enrolments]
+    for session in held:
+        attendance.record_attendance(session=session, listed=listed, present=listed)
+
+
+def front_page_queries(client) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get("/admin/")
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_owner_sees_the_studio_at_a_glance(client, owner):
+    fill(3, tag="a")
+    Breach.objects.create(
+        description="Kadonnut puhelin",
+        data_affected="Nimet",
+        risk=Breach.Risk.RISK,
+        discovered_at=timezone.now() - timedelta(hours=80),
+    )
+    OutboxEmail.objects.create(to="x@example.fi", subject="S", body_text="B", attempts=2)
+    client.force_login(owner)
+    body = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Today," in body and "Kurssi a" in body
+    assert "3 / 3" in body  # enrolled / capacity
+    assert "Attendance per week" in body
+    assert "9 in all, at most 3 in a week; 3 this week." in body
+    assert "New customers per month, by origin" in body
+    assert '<svg viewBox="0 0 360 190" role="img"' in body
+    assert "The figures as a table" in body
+    assert "person may be emailed a newsletter." in body
+    assert "on the basis of: consent" in body
+    assert "Duties" in body
+    assert "the 72 hours ran out 8 hours ago" in body
+    assert "1 email could not be sent yet" in body
+
+
+def test_the_front_page_costs_the_same_queries_at_any_size(
+    client, owner, django_assert_max_num_queries
+):
+    client.force_login(owner)
+    fill(2, tag="s")
+    front_page_queries(client)  # the session and permissions settle
+    small = front_page_queries(client)
+    fill(40, tag="m")
+    for _i in range(3):
+        Breach.objects.create(description="x", data_affected="y", risk=Breach.Risk.HIGH)
+        OutboxEmail.objects.create(to="x@example.fi", subject="S", body_text="B", attempts=1)
+    assert front_page_queries(client) == small
+    with django_assert_max_num_queries(small):
+        client.get("/admin/")
+
+
+def test_the_audience_is_one_call_with_a_fixed_number_of_queries():
+    fill(2, tag="p")
+    with CaptureQueriesContext(connection) as few:
+        dashboard.newsletter_audience()
+    fill(20, tag="q")
+    with CaptureQueriesContext(connection) as many:
+        found = dashboard.newsletter_audience()
+    assert len(few.captured_queries) == len(many.captured_queries)
+    assert found["count"] == 11
+
+
+def test_staff_see_the_sessions_but_not_the_owners_panels(client, staff):
+    fill(2, tag="t")
+    client.force_login(staff)
+    body = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Kurssi t" in body and "Attendance per week" in body
+    assert "newsletter" not in body.lower()
+    assert "Duties" not in body
+
+
+def test_chart_numbers_are_not_written_the_finnish_way():
+    """SVG needs 12.5, never the Finnish 12,5, whatever the user's language."""
+    fill(3, tag="f")
+    with translation.override("fi"):
+        chart = dashboard.attendance_chart(timezone.localdate())
+        html = render_to_string("admin/dashboard/_chart.html", {"chart": chart})
+    svg = html.split("<svg", 1)[1].split("</svg>", 1)[0]
+    for attribute in ('x="', 'y="', 'width="', 'height="'):
+        for value in svg.split(attribute)[1:]:
+            assert "," not in value.split('"', 1)[0]
+
+
+def test_the_jobs_panel_renders_nothing_without_jobs_and_a_table_with_them():
+    assert dashboard.job_runs() == []
+    assert render_to_string("admin/dashboard/_jobs.html", {"jobs": []}).strip() == ""
+    with translation.override("en"):
+        html = render_to_string(
+            "admin/dashboard/_jobs.html",
+            {"jobs": [{"name": "send_outbox", "last_run": timezone.now(), "ok": False}]},
+        )
+    assert "send_outbox" in html and "failed" in html
+
+
+def test_an_empty_register_has_a_front_page_too(client, owner):
+    client.force_login(owner)
+    body = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "No sessions today." in body
+    assert "0 in all" in body
