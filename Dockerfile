@@ -38,6 +38,15 @@ RUN SECRET_KEY="$(python -c 'import secrets; print(secrets.token_urlsafe(50))')"
 
 FROM python:3.11.14-slim-bookworm AS runtime
 
+# `manage.py backup` and `restore` on PostgreSQL run pg_dump and pg_restore, of the server's
+# major version: 15, as in compose.yaml (Debian bookworm's own). Not pinned to a Debian
+# revision (DL3008): the archive keeps only the latest, so a pin would break the build at
+# the next security update; the major version is the part that must match.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install --yes --no-install-recommends postgresql-client-15 \
+    && rm -rf /var/lib/apt/lists/*
+
 # A fixed numeric uid/gid: volume ownership and "run as non-root" policies work with numbers.
 # /data is made (and owned) before VOLUME, so that a new volume starts out writable by it.
 RUN groupadd --system --gid 10001 rekisteri \

@@ -33,13 +33,25 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
-# Runs the app on http://127.0.0.1:8000 with a local SQLite database under data/.
-# DEMO=1 fills an empty database with a demo studio.
-run: install
+# Runs the app on http://127.0.0.1:8000 with a local SQLite database under data/, and the
+# background worker beside it (email, scheduled jobs); both log here, Ctrl-C stops both.
+# DEMO=1 fills an empty database with a demo studio. A local .env (git-ignored) is written
+# once, so that the README's `.venv/bin/python manage.py ...` commands work as written.
+run: install .env
 	DEBUG=$${DEBUG:-true} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-true} $(PY) manage.py createowner --if-none
 	@if [ -n "$(DEMO)" ] && [ "$(DEMO)" != 0 ]; then DEBUG=$${DEBUG:-true} $(PY) manage.py seed_demo; fi
+	@echo "Starting the worker and the server on http://$(HOST_PORT)/ (Ctrl-C stops both)."
+	@DEBUG=$${DEBUG:-true} $(PY) manage.py worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null; wait $$worker 2>/dev/null' EXIT; \
 	DEBUG=$${DEBUG:-true} $(PY) manage.py runserver $(HOST_PORT)
+
+# The local settings file `make run` writes once (git-ignored; never overwritten): DEBUG on,
+# so that `.venv/bin/python manage.py ...` works in the checkout with the keys kept in data/.
+.env:
+	@printf '%s\n' \
+		'# Written by `make run` for local development; git-ignored. See .env.example.' \
+		'DEBUG=true' > $@
 
 # Runs the whole suite; exit code 5 (no tests collected) is a failure, not a pass.
 test: install

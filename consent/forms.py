@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from consent.acts.rectification import CORRECTABLE_FIELDS
 from consent.marketing.signup import SUBSCRIBE_WORDING
 from consent.models import RightsRequest
+from customers.health import CONFIRMATION_LABEL, check_no_health_data
 from customers.models import Customer
 
 
@@ -28,8 +29,14 @@ class RightsRequestForm(forms.Form):
         required=False,
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("At most 2000 characters."),
+        help_text=_(
+            "At most 2000 characters. For an objection to another use of your data, tell "
+            "us which use and why it does not suit your situation. Please write no health "
+            "information: the studio does not keep it."
+        ),
     )
+    # Shown only once the message looks like health information (P5, GDPR Art. 9).
+    confirm_not_health_data = forms.BooleanField(required=False, label=CONFIRMATION_LABEL)
     # A field people never see: only bots fill it in.
     website = forms.CharField(
         label=_("Leave this field empty"),
@@ -37,6 +44,32 @@ class RightsRequestForm(forms.Form):
         max_length=200,
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        message = cleaned.get("message", "")
+        if cleaned.get("request_type") == RightsRequest.Type.OBJECTION_OTHER and not message:
+            self.add_error(
+                "message",
+                _(
+                    "Tell us which use of your data you object to and why: the studio "
+                    "weighs your reasons against its own (GDPR Art. 21(1))."
+                ),
+            )
+        if message:
+            try:
+                check_no_health_data(
+                    message, confirmed=bool(cleaned.get("confirm_not_health_data"))
+                )
+            except forms.ValidationError as error:
+                self.add_error("message", error)
+        return cleaned
+
+    @property
+    def health_flagged(self) -> bool:
+        return "message" in self.errors and any(
+            e.code == "health_data" for e in self.errors.as_data()["message"]
+        )
 
 
 class ContactDetailsForm(forms.ModelForm):

@@ -11,6 +11,7 @@ from consent.models import (
     Newsletter,
     NoticeVersion,
     OutboxEmail,
+    OwnerNotice,
     RateLimitHit,
     Recipient,
     RecipientTask,
@@ -97,6 +98,9 @@ register(
         "created_at": FieldRule(C.COMMUNICATION, E.DELETE),
         "sent_at": FieldRule(C.COMMUNICATION, E.DELETE),
         "attempts": FieldRule(C.TECHNICAL, E.DELETE),
+        "kind": FieldRule(C.TECHNICAL, E.DELETE),
+        "next_attempt_at": FieldRule(C.TECHNICAL, E.DELETE),
+        "failed_at": FieldRule(C.TECHNICAL, E.DELETE),
         "claimed_at": FieldRule(C.TECHNICAL, E.DELETE),
         "last_error": FieldRule(C.TECHNICAL, E.DELETE),
         "delete_after_sending": FieldRule(C.TECHNICAL, E.DELETE),
@@ -149,6 +153,7 @@ register(
     retention=Retention.RATE_LIMITS,
     fields={
         "id": FieldRule(C.TECHNICAL, E.KEEP),
+        "scope": FieldRule(C.TECHNICAL, E.KEEP),
         "key": FieldRule(C.TECHNICAL, E.KEEP),
         "at": FieldRule(C.TECHNICAL, E.KEEP),
     },
@@ -181,6 +186,10 @@ register(
         "purposes",
         "booking_calendar",
         "customer_retention_years",
+        "existing_customer_marketing",
+        "existing_customer_months",
+        "financial_year_end_month",
+        "financial_year_end_day",
         "updated_at",
     ),
 )
@@ -278,6 +287,15 @@ register(
     person=None,
     rows=E.KEEP,
     retention=Retention.NOT_PERSONAL,
-    fields=_not_personal("id", "subject", "body", "purpose", "created_at", "recipients")
+    fields=_not_personal("id", "subject", "body", "purpose", "created_at", "queued", "recipients")
     | {"created_by": FieldRule(C.STAFF, E.KEEP)},
+)
+
+# What the studio was told, by kind and id: nothing about a person.
+register(
+    OwnerNotice,
+    person=None,
+    rows=E.KEEP,
+    retention=Retention.OUTBOX,
+    fields=_not_personal("id", "key", "created_at"),
 )

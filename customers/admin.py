@@ -96,6 +96,7 @@ class PurchaseInline(admin.TabularInline):
         "status",
         "cancelled_on",
         "reference",
+        "marketing_notice_given",
     )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 # The apps whose every model must be in the inventory.
-INVENTORIED_APPS = ("customers", "consent")
+INVENTORIED_APPS = ("customers", "consent", "rekisteri")
 
 
 class Category(models.TextChoices):

@@ -388,6 +388,16 @@ class Purchase(models.Model):
         blank=True,
         help_text=_("Receipt or invoice number."),
     )
+    # 917/2014 §200(2): only a buyer told at the purchase that they may refuse marketing
+    # counts as an existing customer for email and text-message marketing.
+    marketing_notice_given = models.BooleanField(
+        _("told of marketing"),
+        default=False,
+        help_text=_(
+            "The customer was told at the purchase that the studio may send them offers of "
+            "its own similar services by email or text message, and that they may refuse."
+        ),
+    )
 
     class Meta:
         verbose_name = _("purchase")

@@ -109,6 +109,7 @@ register(
         "status": FieldRule(C.PURCHASE, E.KEEP),
         "cancelled_on": FieldRule(C.PURCHASE, E.KEEP),
         "reference": FieldRule(C.PURCHASE, E.KEEP),
+        "marketing_notice_given": FieldRule(C.PURCHASE, E.KEEP),
     },
 )
 

@@ -19,6 +19,23 @@ Making a backup
   failed backup leaves nothing under the target name. Files are created mode 0600: they
   hold personal data.
 
+Encryption
+With age public keys in BACKUP_RECIPIENTS, a backup is encrypted in the age format
+(age-encryption.org/v1, through pyrage, the Python binding of the Rust `rage`): the file is
+`<name>.sqlite3.age` / `<name>.pgdump.age`, and opens with the private key, or with the
+standard `age -d -i KEYFILE`. Public-key encryption, so that the server holds nothing that
+opens its backups: a stolen server, volume or off-site copy exposes no one. The plain
+copy exists only in a 0600 temporary file beside the target, removed once encrypted (and
+on any error). The sidecar then describes the file as stored: its sha256 is that of the
+encrypted file, checked before anything is decrypted; `encrypted`, `encryption: "age"`,
+the recipients, and the size and sha256 of the content, checked after decrypting (pyrage
+does not report an error on its last write). A restore decrypts with the private key given
+then (`--identity FILE` or BACKUP_IDENTITY_FILE) into a 0600 temporary file in
+DATA_DIR/backups, removed afterwards in every case; without a key, or with one that does
+not open the backup, it refuses and the database is not touched. An age file encrypted
+outside the app, beside the plain copy's sidecar (`<name>.sqlite3.age` with
+`<name>.sqlite3.json`), is checked against that sidecar after decrypting.
+
 Restoring
 The backup file is checked first (it exists, is a backup of this app, of this database
 vendor, unchanged, made by this version or an older one) and refused otherwise, with the
@@ -34,7 +51,9 @@ Then, in one transaction, what must outlive any backup is applied again, through
 that made it (consent/acts/restore.py: erasures through `erase_customer`, objections and
 consents into the ledger, restrictions). If any of this fails, the database is put back
 from the saved copy and the restore fails. The saved copies are removed by retention
-(they hold people erased since).
+(they hold people erased since). With BACKUP_RECIPIENTS the saved copy is encrypted too,
+so a restore that saves one needs a private key that opens it, checked before anything is
+done: putting the database back needs it.
 """
 
 import hashlib
@@ -44,12 +63,13 @@ import re
 import shutil
 import sqlite3
 import subprocess
+import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -63,6 +83,9 @@ from django.db.backends.sqlite3._functions import register as register_sqlite_fu
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
+from pyrage import DecryptError, EncryptError, IdentityError, RecipientError, x25519
+from pyrage import decrypt_file as age_decrypt_file
+from pyrage import encrypt_file as age_encrypt_file
 
 from consent.acts import restore as what_outlives
 
@@ -71,6 +94,11 @@ FORMAT = 1
 MARKER_TABLE = "rekisteri_backup"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PGDUMP_MAGIC = b"PGDMP"
+AGE_MAGIC = b"age-encryption.org/v1\n"
+AGE_ARMOR_MAGIC = b"-----BEGIN AGE ENCRYPTED FILE-----"  # `age --armor`, made outside the app
+AGE_SUFFIX = ".age"
+# age's payload: a 16-byte nonce, then chunks of 64 KiB, each with a 16-byte tag.
+AGE_CHUNK, AGE_NONCE, AGE_TAG = 64 * 1024, 16, 16
 # Without these a file is not a backup of this app, whatever else it holds.
 REQUIRED_TABLES = ("django_migrations", "customers_customer", "consent_suppression")
 EXTENSIONS = {"sqlite": "sqlite3", "postgresql": "pgdump"}
@@ -97,6 +125,14 @@ class BackupInfo:
     migrations: frozenset[tuple[str, str]] = frozenset()
     # PostgreSQL: how many tables' data the dump holds (for the restore's progress).
     data_entries: int = 0
+    # Encrypted with age; while a restore has it open, `plain` is its decrypted copy.
+    encrypted: bool = False
+    plain: Path | None = None
+
+    @property
+    def data_path(self) -> Path:
+        """The file that holds the database itself: the decrypted copy, or the backup."""
+        return self.plain or self.path
 
 
 @dataclass
@@ -150,28 +186,62 @@ def _sqlite_file() -> Path:
     return Path(name).resolve()
 
 
-def default_path(*, prefix: str = APP) -> Path:
-    """`DATA_DIR/backups/<prefix>-YYYYmmdd-HHMMSS.<sqlite3|pgdump>`, never an existing name."""
-    folder = Path(settings.DATA_DIR) / "backups"
+def _folder() -> Path:
+    return Path(settings.DATA_DIR) / "backups"
+
+
+def default_path(*, prefix: str = APP, encrypted: bool | None = None) -> Path:
+    """`DATA_DIR/backups/<prefix>-YYYYmmdd-HHMMSS.<sqlite3|pgdump>[.age]`, never an existing
+    name; `.age` when backups are encrypted (BACKUP_RECIPIENTS), unless `encrypted` says."""
+    if encrypted is None:
+        encrypted = bool(_recipient_values())
+    folder = _folder()
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
-    extension = EXTENSIONS[_vendor()]
+    extension = EXTENSIONS[_vendor()] + (AGE_SUFFIX if encrypted else "")
     path, n = folder / f"{prefix}-{stamp}.{extension}", 2
     while path.exists() or _sidecar(path).exists():
         path, n = folder / f"{prefix}-{stamp}-{n}.{extension}", n + 1
     return path
 
 
+def remove_old_backups(*, keep_days: int) -> int:
+    """Delete the backups in DATA_DIR/backups older than `keep_days` (with their checksum
+    files), encrypted (`.age`) or not; copies saved before a restore are retention's.
+    Returns how many went. Temporary files a killed backup or restore left behind (which
+    may hold a plain copy) go too once a day old."""
+    folder = _folder()
+    if not folder.is_dir():
+        return 0
+    now = time.time()
+    for leftover in folder.glob(f".{APP}-*.partial*"):
+        with suppress(FileNotFoundError):
+            if leftover.is_file() and leftover.stat().st_mtime < now - 86400:
+                leftover.unlink()
+    limit = now - keep_days * 86400
+    removed = 0
+    for path in folder.glob(f"{APP}-2*"):
+        if path.suffix == ".json" or not path.is_file() or path.stat().st_mtime >= limit:
+            continue
+        path.unlink(missing_ok=True)
+        _sidecar(path).unlink(missing_ok=True)
+        removed += 1
+    return removed
+
+
 def _sidecar(path: Path) -> Path:
     return path.with_name(path.name + ".json")
 
 
-def _target(path: str | Path | None) -> Path:
-    folder = default_path().parent
-    target = default_path() if path is None else Path(path).expanduser()
+def _target(path: str | Path | None, *, encrypted: bool) -> Path:
+    folder = _folder()
+    target = default_path(encrypted=encrypted) if path is None else Path(path).expanduser()
     if target.parent.resolve() == folder.resolve() or target.resolve() == folder.resolve():
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
     if target.is_dir():
-        target = target / default_path().name
+        target = target / default_path(encrypted=encrypted).name
+    if encrypted and not target.name.endswith(AGE_SUFFIX):
+        # The name says what the file is: `age -d` opens it, sqlite3 or pg_restore do not.
+        target = target.with_name(target.name + AGE_SUFFIX)
     if not target.parent.is_dir():
         raise BackupError(f"The folder {target.parent} does not exist: create it first.")
     if _vendor() == "sqlite":
@@ -238,6 +308,155 @@ def _parse_time(value: Any) -> datetime | None:
     return parsed if timezone.is_aware(parsed) else None
 
 
+# --- Encryption (age) --------------------------------------------------------------------
+
+# What `--identity` takes: one or more private key files; None means BACKUP_IDENTITY_FILE.
+Identity = str | Path | Sequence[str | Path] | None
+
+_NOT_TOUCHED = "The database was not touched."
+
+
+def _recipient_values() -> list[str]:
+    return [str(v).strip() for v in getattr(settings, "BACKUP_RECIPIENTS", None) or [] if v]
+
+
+def _recipient_problem(value: str) -> str:
+    """Why `value` is not an age public key, in words that never repeat a private key."""
+    if value.upper().startswith("AGE-SECRET-KEY-"):
+        return (
+            "BACKUP_RECIPIENTS holds a private key (AGE-SECRET-KEY-…): it takes only public "
+            "keys (age1…). Take the private key off the server and keep it offline: it is "
+            "needed only to restore."
+        )
+    return (
+        f"BACKUP_RECIPIENTS: {value!r} is not an age public key (age1…, the 'Public key' "
+        "that `age-keygen` prints); several keys are separated by commas."
+    )
+
+
+def recipients() -> list[Any]:
+    """The age public keys backups are encrypted to (BACKUP_RECIPIENTS); none: backups are
+    written unencrypted."""
+    keys = []
+    for value in _recipient_values():
+        try:
+            keys.append(x25519.Recipient.from_str(value))
+        except RecipientError:
+            raise BackupError(_recipient_problem(value)) from None
+    return keys
+
+
+class Keys:
+    """The private keys given for a restore, read from their files only when first needed,
+    and once (`-` is standard input: the key can come through a pipe, never on disk)."""
+
+    def __init__(self, files: Identity) -> None:
+        if files is None:
+            files = getattr(settings, "BACKUP_IDENTITY_FILE", "") or ()
+        if isinstance(files, str | Path):
+            files = [files]
+        self.files = [Path(f).expanduser() for f in files if str(f).strip()]
+        self._identities: list[Any] | None = None
+
+    @property
+    def named(self) -> str:
+        return ", ".join("standard input" if str(f) == "-" else str(f) for f in self.files)
+
+    def identities(self) -> list[Any]:
+        if self._identities is None:
+            self._identities = [key for file in self.files for key in _read_identities(file)]
+        return self._identities
+
+    def publics(self) -> set[str]:
+        return {str(identity.to_public()) for identity in self.identities()}
+
+
+def _keys(identity: "Identity | Keys") -> Keys:
+    return identity if isinstance(identity, Keys) else Keys(identity)
+
+
+def _read_identities(file: Path) -> list[Any]:
+    """The age private keys in a key file as `age-keygen -o` writes it."""
+    stdin = str(file) == "-"
+    name = "The key given on standard input" if stdin else f"The key file {file}"
+    try:
+        text = sys.stdin.read() if stdin else file.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BackupError(f"There is no key file at {file}. {_NOT_TOUCHED}") from None
+    except (OSError, UnicodeDecodeError) as e:
+        raise BackupError(f"{name} cannot be read ({e}). {_NOT_TOUCHED}") from None
+    if text.startswith(AGE_MAGIC.decode()):
+        raise BackupError(
+            f"{name} is itself encrypted (a key protected by a passphrase): "
+            "decrypt it with `age -d` into a file only you can read, give that file, and "
+            f"delete it after the restore. {_NOT_TOUCHED}"
+        )
+    identities = []
+    for number, line in enumerate(text.splitlines(), 1):
+        line = line.strip()
+        if not line or line.startswith("#"):
+            continue
+        try:
+            identities.append(x25519.Identity.from_str(line))
+        except IdentityError:
+            # The line itself is never repeated: it could be a mistyped private key.
+            raise BackupError(
+                f"{name} is not an age private key file: line {number} is not an "
+                f"AGE-SECRET-KEY-1… key (give the file `age-keygen -o` wrote). {_NOT_TOUCHED}"
+            ) from None
+    if not identities:
+        raise BackupError(f"{name} holds no age private key (AGE-SECRET-KEY-1…). {_NOT_TOUCHED}")
+    return identities
+
+
+def _age_size(header_and_payload: Path, content_size: int) -> int | None:
+    """The size an age file of `content_size` bytes must have, from its header's length."""
+    with header_and_payload.open("rb") as f:
+        head = f.read(1 << 20)
+    mac = head.find(b"\n--- ")
+    end = head.find(b"\n", mac + 1) if mac >= 0 else -1
+    if end < 0:
+        return None
+    chunks = max(1, -(-content_size // AGE_CHUNK))
+    return end + 1 + AGE_NONCE + content_size + AGE_TAG * chunks
+
+
+def _encrypt(plain: Path, encrypted: Path, keys: list[Any]) -> None:
+    try:
+        age_encrypt_file(str(plain), str(encrypted), keys)
+    except EncryptError as e:
+        raise BackupError(f"Encrypting the backup failed: {e}.") from e
+    # pyrage does not report an error of its last write (say, a full disk): the size of a
+    # complete age file is known, so a short one is caught here.
+    size = plain.stat().st_size
+    if _age_size(encrypted, size) != encrypted.stat().st_size:
+        raise BackupError("The encrypted backup came out incomplete (is the disk full?).")
+
+
+def _decrypt(source: Path, plain: Path, keys: Keys, *, sidecar: dict[str, Any]) -> None:
+    if not keys.files:
+        raise BackupError(
+            f"This backup is encrypted; give the private key with --identity FILE (or set "
+            f"BACKUP_IDENTITY_FILE): {source} opens only with the age private key of one of "
+            f"its recipients. {_NOT_TOUCHED}"
+        )
+    identities = keys.identities()
+    try:
+        age_decrypt_file(str(source), str(plain), identities)
+    except DecryptError as e:
+        made_for = ", ".join(str(r) for r in sidecar.get("recipients") or []) or "another key"
+        raise BackupError(
+            f"The key does not open this backup: {source} was encrypted for {made_for}, and "
+            f"the key in {keys.named} is {', '.join(sorted(keys.publics()))} ({e}). Give the "
+            f"private key of the backup's recipient with --identity FILE. {_NOT_TOUCHED}"
+        ) from e
+    except OSError as e:
+        raise BackupError(
+            f"{source} could not be decrypted: it is damaged or incomplete, or there was no "
+            f"room to decrypt it in {plain.parent} ({e}). {_NOT_TOUCHED}"
+        ) from e
+
+
 # --- PostgreSQL tools --------------------------------------------------------------------
 
 
@@ -293,17 +512,37 @@ def _last_lines(text: str, count: int = 3) -> str:
 
 def make_backup(path: str | Path | None = None, *, progress: Progress | None = None) -> BackupInfo:
     """Copy the whole database to `path` (default: `default_path()`), consistently, while
-    the app runs. Nothing is left under the target name if it fails."""
+    the app runs, encrypted with age when BACKUP_RECIPIENTS is set (the name then ends in
+    `.age`). Nothing is left under the target name if it fails."""
     vendor = _vendor()
-    target = _target(path)
+    keys = recipients()  # a wrong key stops the backup before anything is written
+    target = _target(path, encrypted=bool(keys))
     # Taken before the copy starts: the copy holds everything committed before this time.
     created_at = timezone.now()
+
+    def copy(into: Path) -> None:
+        if vendor == "sqlite":
+            _backup_sqlite(into, created_at=created_at, progress=progress)
+        else:
+            _backup_postgresql(into, progress=progress)
+
     try:
         with _temp_beside(target) as temp, _temp_beside(_sidecar(target)) as temp_sidecar:
-            if vendor == "sqlite":
-                _backup_sqlite(temp, created_at=created_at, progress=progress)
+            encryption: dict[str, Any] = {"encrypted": bool(keys)}
+            if keys:
+                # The plain copy only ever lies in a temporary file (0600) beside the
+                # target, removed as soon as it is encrypted, or on any error.
+                with _temp_beside(target) as plain:
+                    copy(plain)
+                    encryption.update(
+                        encryption="age",
+                        recipients=[str(key) for key in keys],
+                        content_size=plain.stat().st_size,
+                        content_sha256=_sha256(plain),
+                    )
+                    _encrypt(plain, temp, keys)
             else:
-                _backup_postgresql(temp, progress=progress)
+                copy(temp)
             _fsync(temp)
             size, sha256 = temp.stat().st_size, _sha256(temp)
             description = {
@@ -312,8 +551,10 @@ def make_backup(path: str | Path | None = None, *, progress: Progress | None = N
                 "vendor": vendor,
                 "created_at": created_at.isoformat(),
                 "file": target.name,
+                # Of the file as stored (encrypted or not): checked before anything else.
                 "size": size,
                 "sha256": sha256,
+                **encryption,
             }
             temp_sidecar.write_text(json.dumps(description, indent=2) + "\n", encoding="utf-8")
             _fsync(temp_sidecar)
@@ -324,7 +565,14 @@ def make_backup(path: str | Path | None = None, *, progress: Progress | None = N
         raise BackupError(f"The backup failed and nothing was written to {target}: {e}") from e
     except BackupError as e:
         raise BackupError(f"{e} Nothing was written to {target}.") from e
-    return BackupInfo(path=target, vendor=vendor, created_at=created_at, size=size, sha256=sha256)
+    return BackupInfo(
+        path=target,
+        vendor=vendor,
+        created_at=created_at,
+        size=size,
+        sha256=sha256,
+        encrypted=bool(keys),
+    )
 
 
 def _sqlite_connect(database: str | Path, **kwargs: Any) -> sqlite3.Connection:
@@ -449,53 +697,96 @@ def _backup_postgresql(temp: Path, *, progress: Progress | None) -> None:
 # --- Recognising a backup ----------------------------------------------------------------
 
 
-def inspect_backup(path: str | Path) -> BackupInfo:
-    """What `path` is, or BackupError saying why it cannot be restored here."""
+def inspect_backup(path: str | Path, *, identity: "Identity | Keys" = None) -> BackupInfo:
+    """What `path` is, or BackupError saying why it cannot be restored here. An encrypted
+    backup is decrypted to be checked (into a temporary file, removed again)."""
+    with open_backup(path, identity=identity) as info:
+        return replace(info, plain=None)
+
+
+@contextmanager
+def open_backup(path: str | Path, *, identity: "Identity | Keys" = None) -> Iterator[BackupInfo]:
+    """The checked backup at `path`, readable at `info.data_path` while open: an encrypted
+    backup's checksum is checked, then it is decrypted with `identity` (private key files;
+    default BACKUP_IDENTITY_FILE) into a 0600 temporary file in DATA_DIR/backups, removed
+    when this closes, whatever happens."""
     path = Path(path).expanduser()
     if not path.is_file():
         raise BackupError(f"There is no backup file at {path}.")
-    with path.open("rb") as f:
-        head = f.read(len(SQLITE_MAGIC))
-    if head.startswith(SQLITE_MAGIC):
-        vendor = "sqlite"
-    elif head.startswith(PGDUMP_MAGIC):
-        vendor = "postgresql"
+    if _head(path).startswith((AGE_MAGIC, AGE_ARMOR_MAGIC)):
+        with _open_encrypted(path, _keys(identity)) as info:
+            yield info
     else:
-        raise BackupError(
-            f"{path} is not a backup of {APP}: it is neither a SQLite database nor a "
-            "PostgreSQL dump made by `manage.py backup`. The database was not touched."
-        )
-    sidecar = _read_sidecar(path)
-    sha256 = _sha256(path)
-    if sidecar is not None:
-        if sidecar.get("vendor") != vendor:
-            raise BackupError(f"{_sidecar(path)} describes another file: nothing was restored.")
-        if sidecar.get("sha256") != sha256:
-            raise BackupError(
-                f"{path} has changed since it was made (its checksum differs from the one "
-                f"in {_sidecar(path).name}): it may be damaged or incomplete. The database "
-                "was not touched."
-            )
-    # A SQLite file can be checked anywhere; a dump needs the PostgreSQL tools.
-    info = _inspect_sqlite(path) if vendor == "sqlite" else None
+        yield _inspect_plain(path)
+
+
+def _head(path: Path) -> bytes:
+    with path.open("rb") as f:
+        return f.read(max(len(SQLITE_MAGIC), len(AGE_MAGIC), len(AGE_ARMOR_MAGIC)))
+
+
+def _vendor_of(path: Path, *, shown: Path) -> str:
+    head = _head(path)
+    if head.startswith(SQLITE_MAGIC):
+        return "sqlite"
+    if head.startswith(PGDUMP_MAGIC):
+        return "postgresql"
+    raise BackupError(
+        f"{shown} is not a backup of {APP}: it is neither a SQLite database nor a "
+        f"PostgreSQL dump made by `manage.py backup`. {_NOT_TOUCHED}"
+    )
+
+
+def _other_vendor(path: Path, vendor: str) -> None:
     current = _vendor()
     if vendor != current:
         kind = "backup" if vendor == "sqlite" else "dump"
         raise BackupError(
             f"{path} is a {VENDOR_NAMES[vendor]} {kind}, but this installation's database is "
-            f"{VENDOR_NAMES[current]}: it cannot be restored here. The database was not touched."
+            f"{VENDOR_NAMES[current]}: it cannot be restored here. {_NOT_TOUCHED}"
         )
+
+
+def _changed(path: Path, sidecar: Path) -> BackupError:
+    return BackupError(
+        f"{path} has changed since it was made (its checksum differs from the one "
+        f"in {sidecar.name}): it may be damaged or incomplete. {_NOT_TOUCHED}"
+    )
+
+
+def _no_sidecar(path: Path) -> BackupError:
+    # Without its checksum a file cannot be told from a changed one: refused like a
+    # tampered file, since a wrong restore could bring back people erased since.
+    return BackupError(
+        f"{path} has no checksum file beside it ({_sidecar(path).name}), so it cannot be "
+        "checked to be the backup that was made: it may be damaged or changed. Copy the "
+        f"backup together with its .json file. {_NOT_TOUCHED}"
+    )
+
+
+def _inspect_plain(path: Path) -> BackupInfo:
+    vendor = _vendor_of(path, shown=path)
+    sidecar = _read_sidecar(path)
+    sha256 = _sha256(path)
+    if sidecar is not None:
+        if sidecar.get("vendor") != vendor or sidecar.get("encrypted"):
+            raise BackupError(f"{_sidecar(path)} describes another file: nothing was restored.")
+        if sidecar.get("sha256") != sha256:
+            raise _changed(path, _sidecar(path))
+    # A SQLite file can be checked anywhere; a dump needs the PostgreSQL tools.
+    info = _inspect_sqlite(path, shown=path) if vendor == "sqlite" else None
+    _other_vendor(path, vendor)
     if info is None:
-        info = _inspect_postgresql(path)
+        info = _inspect_postgresql(path, shown=path)
     if sidecar is None:
-        # Without its checksum a file cannot be told from a changed one: refused like a
-        # tampered file, since a wrong restore could bring back people erased since.
-        raise BackupError(
-            f"{path} has no checksum file beside it ({_sidecar(path).name}), so it cannot be "
-            "checked to be the backup that was made: it may be damaged or changed. Copy the "
-            "backup together with its .json file. The database was not touched."
-        )
-    created_at = info["created_at"] or (sidecar and _parse_time(sidecar.get("created_at")))
+        raise _no_sidecar(path)
+    return _info(path, vendor, info, sidecar, sha256=sha256)
+
+
+def _info(
+    path: Path, vendor: str, info: dict[str, Any], sidecar: dict[str, Any], *, sha256: str
+) -> BackupInfo:
+    created_at = info["created_at"] or _parse_time(sidecar.get("created_at"))
     return BackupInfo(
         path=path,
         vendor=vendor,
@@ -508,14 +799,59 @@ def inspect_backup(path: str | Path) -> BackupInfo:
     )
 
 
+@contextmanager
+def _open_encrypted(path: Path, keys: Keys) -> Iterator[BackupInfo]:
+    # Its own sidecar (`<name>.age.json`, written by `manage.py backup`) describes the
+    # encrypted file and is checked before decrypting. A file encrypted outside the app
+    # with `age` has the plain copy's sidecar (`<name>.json`): checked after decrypting.
+    plain_name = path.with_name(path.name.removesuffix(AGE_SUFFIX))
+    sidecar, sidecar_path = _read_sidecar(path), _sidecar(path)
+    if sidecar is None and plain_name != path:
+        sidecar, sidecar_path = _read_sidecar(plain_name), _sidecar(plain_name)
+    if sidecar is None:
+        raise _no_sidecar(path)
+    sha256 = _sha256(path)
+    if sidecar.get("encrypted"):
+        if sidecar.get("sha256") != sha256:
+            raise _changed(path, sidecar_path)
+        content_sha256 = sidecar.get("content_sha256")
+    else:
+        # The checksum of the plain copy, encrypted outside the app.
+        content_sha256 = sidecar.get("sha256")
+    vendor = str(sidecar.get("vendor"))
+    if vendor not in EXTENSIONS:
+        raise BackupError(f"{sidecar_path} describes another file: nothing was restored.")
+    _other_vendor(path, vendor)
+    folder = _folder()
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    with _temp_beside(folder / plain_name.name) as plain:
+        _decrypt(path, plain, keys, sidecar=sidecar)
+        if content_sha256 != _sha256(plain):
+            raise BackupError(
+                f"{path} decrypted into something other than the backup that was made (its "
+                f"checksum differs from the one in {sidecar_path.name}): it may be damaged, "
+                f"or there was no room to decrypt it. {_NOT_TOUCHED}"
+            )
+        if _vendor_of(plain, shown=path) != vendor:
+            raise BackupError(f"{sidecar_path} describes another file: nothing was restored.")
+        info = (
+            _inspect_sqlite(plain, shown=path)
+            if vendor == "sqlite"
+            else _inspect_postgresql(plain, shown=path)
+        )
+        yield replace(
+            _info(path, vendor, info, sidecar, sha256=sha256), encrypted=True, plain=plain
+        )
+
+
 def _not_ours(path: Path, why: str) -> BackupError:
     return BackupError(
-        f"{path} is not a backup of {APP} made by `manage.py backup` ({why}). "
-        "The database was not touched."
+        f"{path} is not a backup of {APP} made by `manage.py backup` ({why}). {_NOT_TOUCHED}"
     )
 
 
-def _inspect_sqlite(path: Path) -> dict[str, Any]:
+def _inspect_sqlite(path: Path, *, shown: Path) -> dict[str, Any]:
+    """`path` is read; `shown` is the backup as the messages name it."""
     try:
         # Read-only and by URI, so that nothing is created or changed beside the file.
         db = _sqlite_connect(path.resolve().as_uri() + "?mode=ro", uri=True)
@@ -524,26 +860,25 @@ def _inspect_sqlite(path: Path) -> dict[str, Any]:
                 row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
             }
             if MARKER_TABLE not in tables:
-                raise _not_ours(path, f"it is a SQLite database without a {MARKER_TABLE} table")
+                raise _not_ours(shown, f"it is a SQLite database without a {MARKER_TABLE} table")
             marker = db.execute(
                 f"SELECT app, vendor, created_at FROM {MARKER_TABLE}"  # noqa: S608 - a constant
             ).fetchone()
             if marker is None or marker[0] != APP or marker[1] != "sqlite":
-                raise _not_ours(path, f"its {MARKER_TABLE} table names another app")
+                raise _not_ours(shown, f"its {MARKER_TABLE} table names another app")
             missing = [t for t in REQUIRED_TABLES if t not in tables]
             if missing:
-                raise _not_ours(path, f"it lacks the tables {', '.join(missing)}")
+                raise _not_ours(shown, f"it lacks the tables {', '.join(missing)}")
             check = db.execute("PRAGMA integrity_check").fetchall()
             if check != [("ok",)]:
                 raise BackupError(
-                    f"{path} is damaged (integrity check: {check[:3]}). The database was "
-                    "not touched."
+                    f"{shown} is damaged (integrity check: {check[:3]}). {_NOT_TOUCHED}"
                 )
             migrations = set(db.execute("SELECT app, name FROM django_migrations"))
         finally:
             db.close()
     except sqlite3.DatabaseError as e:
-        raise _not_ours(path, f"it cannot be read as a SQLite database: {e}") from e
+        raise _not_ours(shown, f"it cannot be read as a SQLite database: {e}") from e
     return {
         "created_at": _parse_time(marker[2]),
         "tables": tables - {MARKER_TABLE},
@@ -554,11 +889,11 @@ def _inspect_sqlite(path: Path) -> dict[str, Any]:
 _TOC_LINE = re.compile(r"^\d+; \d+ \d+ (TABLE DATA|TABLE) (\S+) (\S+)")
 
 
-def _inspect_postgresql(path: Path) -> dict[str, Any]:
+def _inspect_postgresql(path: Path, *, shown: Path) -> dict[str, Any]:
     listing = _run([_tool("pg_restore"), "--list", str(path)])
     if listing.returncode != 0:
         raise _not_ours(
-            path, f"pg_restore cannot read it: {_last_lines(listing.stderr) or 'no reason'}"
+            shown, f"pg_restore cannot read it: {_last_lines(listing.stderr) or 'no reason'}"
         )
     tables, data_entries = set(), 0
     for line in listing.stdout.splitlines():
@@ -570,12 +905,12 @@ def _inspect_postgresql(path: Path) -> dict[str, Any]:
                 data_entries += 1
     missing = [t for t in REQUIRED_TABLES if t not in tables]
     if missing:
-        raise _not_ours(path, f"it is a PostgreSQL dump without the tables {', '.join(missing)}")
+        raise _not_ours(shown, f"it is a PostgreSQL dump without the tables {', '.join(missing)}")
     data = _run(
         [_tool("pg_restore"), "--data-only", "--table=django_migrations", "--file=-", str(path)]
     )
     if data.returncode != 0:
-        raise _not_ours(path, f"its migrations cannot be read: {_last_lines(data.stderr)}")
+        raise _not_ours(shown, f"its migrations cannot be read: {_last_lines(data.stderr)}")
     return {
         "created_at": None,
         "tables": tables,
@@ -621,34 +956,42 @@ def _check_migrations(info: BackupInfo) -> None:
 
 
 def restore_backup(
-    path: str | Path, *, progress: Progress | None = None, save_current: bool = True
+    path: str | Path,
+    *,
+    progress: Progress | None = None,
+    save_current: bool = True,
+    identity: "Identity | Keys" = None,
 ) -> RestoreReport:
     """Replace the whole database with the backup at `path`, then apply again the
-    erasures, suppressions, consents and restrictions recorded since (see the module)."""
+    erasures, suppressions, consents and restrictions recorded since (see the module).
+    `identity`: the private key file(s) of an encrypted backup (default
+    BACKUP_IDENTITY_FILE), read only now."""
     if connections["default"].in_atomic_block:
         raise BackupError("A restore cannot run inside a transaction.")
-    info = inspect_backup(path)
-    _check_migrations(info)
-    before = what_outlives.snapshot()
-    report = RestoreReport(backup=info, row_counts={})
-    if before.warning:
-        report.warnings.append(before.warning)
-    elif not before.customers and not before.suppressions:
-        report.warnings.append(
-            "The database being replaced held no customers and no suppression list, so "
-            "there was nothing to apply again. If the register's latest state was lost, "
-            "erasures and objections made after the backup must be applied again by hand."
-        )
-    if save_current and before.readable:
-        try:
-            saved = make_backup(default_path(prefix=f"{APP}-before-restore"))
-            report.saved_before = saved.path
-        except BackupError as e:
-            raise BackupError(
-                f"The current database could not be saved before the restore, so nothing "
-                f"was restored: {e}"
-            ) from e
-    _replace_database(info, progress=progress)
+    keys = _keys(identity)
+    with open_backup(path, identity=keys) as info:
+        _check_migrations(info)
+        before = what_outlives.snapshot()
+        report = RestoreReport(backup=replace(info, plain=None), row_counts={})
+        if before.warning:
+            report.warnings.append(before.warning)
+        elif not before.customers and not before.suppressions:
+            report.warnings.append(
+                "The database being replaced held no customers and no suppression list, so "
+                "there was nothing to apply again. If the register's latest state was lost, "
+                "erasures and objections made after the backup must be applied again by hand."
+            )
+        if save_current and before.readable:
+            check_the_saved_copy_opens(keys)
+            try:
+                saved = make_backup(default_path(prefix=f"{APP}-before-restore"))
+                report.saved_before = saved.path
+            except BackupError as e:
+                raise BackupError(
+                    f"The current database could not be saved before the restore, so nothing "
+                    f"was restored: {e}"
+                ) from e
+        _replace_database(info, progress=progress)
     try:
         report.migrated = _migrate_if_needed()
         what_outlives.reapply(before, report)
@@ -660,7 +1003,8 @@ def restore_backup(
                 "backup may be missing; check them by hand."
             ) from e
         try:
-            _replace_database(inspect_backup(report.saved_before), progress=None)
+            with open_backup(report.saved_before, identity=keys) as saved_info:
+                _replace_database(saved_info, progress=None)
         except Exception as again:
             raise BackupError(
                 f"Applying again what was recorded after the backup failed ({e}), and "
@@ -673,6 +1017,31 @@ def restore_backup(
         ) from e
     report.row_counts = row_counts()
     return report
+
+
+def check_the_saved_copy_opens(identity: "Identity | Keys") -> None:
+    """With BACKUP_RECIPIENTS, the copy saved before a restore is encrypted: if the restore
+    fails, putting the database back needs a key that opens it. Checked before anything
+    is done, so that a restore never starts without its way back."""
+    keys = _keys(identity)
+    current = {str(key) for key in recipients()}
+    if not current:
+        return
+    way_back = (
+        "it is needed to put the database back if the restore fails. Give the private key "
+        "of a BACKUP_RECIPIENTS key with --identity FILE (several may be given), or restore "
+        f"with --no-save. Nothing was restored. {_NOT_TOUCHED}"
+    )
+    if not keys.files:
+        raise BackupError(
+            "The current database is saved before the restore, encrypted for "
+            f"BACKUP_RECIPIENTS, and no private key was given that opens the copy: {way_back}"
+        )
+    if not keys.publics() & current:
+        raise BackupError(
+            f"The key in {keys.named} does not open the copy of the current database saved "
+            f"before the restore (encrypted for {', '.join(sorted(current))}): {way_back}"
+        )
 
 
 def _replace_database(info: BackupInfo, *, progress: Progress | None) -> None:
@@ -691,7 +1060,7 @@ def _replace_sqlite(info: BackupInfo, *, progress: Progress | None) -> None:
     live = _sqlite_file()
     try:
         with _temp_beside(live) as staged_file:
-            backup = sqlite3.connect(info.path.resolve().as_uri() + "?mode=ro", uri=True)
+            backup = sqlite3.connect(info.data_path.resolve().as_uri() + "?mode=ro", uri=True)
             staged = sqlite3.connect(staged_file)
             try:
                 backup.backup(staged)
@@ -732,7 +1101,7 @@ def _replace_postgresql(
         "--single-transaction",
         "--verbose",
         "--file=-",
-        str(info.path),
+        str(info.data_path),
     ]
     psql_command = [
         _tool("psql"),

@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from customers.models import Attendance, Customer
 from customers.sessions import at, local_day, sessions_between, week_start
@@ -217,7 +218,7 @@ def newsletter_audience() -> dict[str, Any]:
 
     found = audience(purpose="newsletter", channel="email")
     return {
-        "count": len(found.customers),
+        "count": found.count,
         "bases": [(BASIS_LABELS.get(k, k), n) for k, n in found.bases.most_common()],
     }
 
@@ -240,22 +241,64 @@ def breaches_due(now: datetime) -> dict[str, Any]:
 
 
 def failing_emails() -> dict[str, Any]:
-    """Emails that could not be sent yet (tried at least once): one aggregate query."""
+    """Emails that could not be sent yet (tried at least once), and those given up: one
+    aggregate query."""
     from consent.models import OutboxEmail
 
     return OutboxEmail.objects.filter(sent_at__isnull=True, attempts__gt=0).aggregate(
-        count=Count("pk"), since=Min("created_at")
+        count=Count("pk"),
+        since=Min("created_at"),
+        gave_up=Count("pk", filter=Q(failed_at__isnull=False)),
     )
 
 
-def job_runs() -> list[dict[str, Any]]:
-    """The background jobs' last runs: dicts of name, last_run (an aware datetime or None)
-    and ok (bool).
+# The jobs' names as the owner reads them.
+JOB_NAMES = {
+    "retention": _lazy("Retention (daily)"),
+    "prune": _lazy("Removing spent links and sessions (hourly)"),
+    "backup": _lazy("Nightly backup"),
+    "owner_digest": _lazy("Digest of deadlines (daily)"),
+    "alerts": _lazy("Alerts: breaches, failed emails, missed jobs"),
+    "intake_selftest": _lazy("Test of the studio's mailbox (daily)"),
+}
+# The worker writes its heartbeat every minute; older than this, it is not running.
+WORKER_SILENT = timedelta(minutes=5)
 
-    Empty for now: the background worker, being written separately, will record its runs
-    and fill this in; the front page shows the panel only when there is something in it.
-    """
-    return []
+
+def job_runs() -> list[dict[str, Any]]:
+    """The background jobs' last runs (one query): dicts of name, last_run (an aware
+    datetime or None), ok (bool or None before the first run) and detail."""
+    from rekisteri.models import JobRun
+    from rekisteri.worker import HEARTBEAT
+
+    return [
+        {
+            "name": JOB_NAMES.get(run.name, run.name),
+            "last_run": run.finished_at,
+            "ok": run.ok,
+            "detail": run.detail,
+            "late": run.next_run_at < timezone.now() - timedelta(hours=2),
+        }
+        for run in JobRun.objects.exclude(name=HEARTBEAT).order_by("name")
+    ]
+
+
+def operations(now: datetime) -> dict[str, Any]:
+    """Whether the background worker runs, when the studio's mailbox test last went
+    through, and whether every visitor seems to come from one address (a proxy the app
+    does not trust): three small queries."""
+    from consent.mail.notify import last_selftest_sent
+    from consent.mail.ratelimit import single_client_warning
+    from rekisteri.models import JobRun
+    from rekisteri.worker import HEARTBEAT
+
+    beat = JobRun.objects.filter(name=HEARTBEAT).values_list("finished_at", flat=True).first()
+    return {
+        "worker_seen": beat,
+        "worker_silent": beat is None or now - beat > WORKER_SILENT,
+        "selftest": last_selftest_sent(),
+        "proxy_warning": single_client_warning(),
+    }
 
 
 def _local_date(value: date | datetime) -> date:
@@ -290,4 +333,5 @@ def dashboard(request: HttpRequest) -> dict[str, Any]:
         duties = True
     context["duties"] = duties
     context["jobs"] = job_runs() if duties else []
+    context["operations"] = operations(now) if duties else None
     return context

@@ -85,6 +85,8 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "customers",
     "consent",
+    # The project package: the background worker and its job records.
+    "rekisteri.apps.RekisteriConfig",
 ]
 
 MIDDLEWARE = [
@@ -151,7 +153,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
     if not DATABASES["default"]["NAME"].startswith(":memory:"):
-        Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
+        # Readable by the app's user only: the database holds personal data.
+        Path(DATABASES["default"]["NAME"]).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -192,32 +195,109 @@ STORAGES = {
 EMAIL_CONFIG = env.email_url(
     "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
 )
+# The console backend (`make run`) with the tokens of emailed links redacted; with DEBUG on
+# each message is also kept whole under DATA_DIR/mail/ (rekisteri/mail.py).
+if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend":
+    EMAIL_CONFIG["EMAIL_BACKEND"] = "rekisteri.mail.ConsoleEmailBackend"
 vars().update(EMAIL_CONFIG)
+# Seconds an SMTP connection may stay silent before the send fails (and is tried again
+# later): a mail server that accepts and never answers must not hold the worker.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="rekisteri@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LOGIN_URL = "admin:login"
 
+# Server errors (django.request, level ERROR) are mailed to these addresses, comma-separated,
+# without personal data or link tokens (rekisteri.logging.AdminEmailHandler). None by default.
+ADMINS = [(a.strip(), a.strip()) for a in env.list("ADMINS", default=[]) if a.strip()]
+if any(a.count("@") != 1 or {*a} & {*" <>;"} for _name, a in ADMINS):
+    raise ImproperlyConfigured(
+        "ADMINS takes email addresses only, comma-separated (ops@studio.fi,owner@studio.fi)."
+    )
+EMAIL_SUBJECT_PREFIX = "[rekisteri] "
+
+# One format for every line, `<time> <LEVEL> <logger>: <message>`, to stderr, from LOG_LEVEL
+# up; every handler redacts the tokens of emailed links (rekisteri/logging.py).
+LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_tokens": {"()": "rekisteri.logging.RedactTokensFilter"}},
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["redact_tokens"]},
+    "filters": {
+        "redact_tokens": {"()": "rekisteri.logging.RedactTokensFilter"},
+        "require_debug_false": {"()": "django.utils.log.RequireDebugFalse"},
     },
-    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    "formatters": {
+        "plain": {
+            "()": "rekisteri.logging.Formatter",
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        },
+        "mail_admins": {
+            "class": "rekisteri.logging.AdminEmailHandler",
+            "level": "ERROR",
+            "formatter": "plain",
+            "filters": ["require_debug_false", "redact_tokens"],
+        },
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's own handlers replaced: its console handler (DEBUG only) and runserver's
+        # request log ("GET /rights/verify/<token>/ HTTP/1.1") would write tokens. Their
+        # records go to the root's handler instead, at LOG_LEVEL.
+        "django": {"handlers": [], "level": "NOTSET", "propagate": True},
+        "django.server": {"handlers": [], "level": "NOTSET", "propagate": True},
+        # Sends only when ADMINS is set, and never with DEBUG on.
+        "django.request": {"handlers": ["mail_admins"], "level": "NOTSET", "propagate": True},
+    },
 }
 
 # Phone numbers typed without a country code are read as numbers of this country.
 PHONE_REGION = env.str("PHONE_REGION", default="FI")
 
 # Data-subject rights (see README.md, "Configuration").
+# The background worker (`manage.py worker`): how often it looks for email to send, and the
+# nightly backup it makes when asked to, with how many days of backups it keeps.
+WORKER_POLL_SECONDS = env.float("WORKER_POLL_SECONDS", default=2.0)
+BACKUP_NIGHTLY = env.bool("BACKUP_NIGHTLY", default=False)
+BACKUP_KEEP_DAYS = env.int("BACKUP_KEEP_DAYS", default=30)
+# Backups are encrypted with age for these public keys (age1…, comma-separated): nothing on
+# the server opens them. The private key stays offline and is given to `manage.py restore
+# --identity FILE` (or BACKUP_IDENTITY_FILE) only to restore. Empty: not encrypted.
+BACKUP_RECIPIENTS = [r.strip() for r in env.list("BACKUP_RECIPIENTS", default=[]) if r.strip()]
+BACKUP_IDENTITY_FILE = env.str("BACKUP_IDENTITY_FILE", default="")
+if BACKUP_RECIPIENTS:
+    from pyrage import RecipientError as _RecipientError
+    from pyrage import x25519 as _x25519
+
+    for _recipient in BACKUP_RECIPIENTS:
+        try:
+            _x25519.Recipient.from_str(_recipient)
+        except _RecipientError:
+            # A private key pasted here by mistake is not repeated in the message.
+            raise ImproperlyConfigured(
+                "BACKUP_RECIPIENTS holds a private key (AGE-SECRET-KEY-…): give only public "
+                "keys (age1…) and keep the private key off the server."
+                if _recipient.upper().startswith("AGE-SECRET-KEY-")
+                else f"BACKUP_RECIPIENTS: {_recipient!r} is not an age public key (age1…, "
+                "the 'Public key' that `age-keygen` prints); separate several with commas."
+            ) from None
+
 RIGHTS_LINK_HOURS = env.int("RIGHTS_LINK_HOURS", default=4)
 RIGHTS_REPORT_LINK_DAYS = env.int("RIGHTS_REPORT_LINK_DAYS", default=7)
 RIGHTS_SESSION_MINUTES = env.int("RIGHTS_SESSION_MINUTES", default=30)
 RIGHTS_AUTO_RELEASE_REPORT = env.bool("RIGHTS_AUTO_RELEASE_REPORT", default=False)
 RIGHTS_LIMIT_PER_EMAIL = env.int("RIGHTS_LIMIT_PER_EMAIL", default=5)
 RIGHTS_LIMIT_PER_IP = env.int("RIGHTS_LIMIT_PER_IP", default=30)
+# Messages per hour, for the whole app, to addresses the register does not know; past it
+# their mail waits for the next hour (consent/mail/ratelimit.py).
+UNKNOWN_MAIL_PER_HOUR = env.int("UNKNOWN_MAIL_PER_HOUR", default=60)
 
 # Security: HTTPS, cookies, headers, sessions and limits on input (see README.md, "Security").
 # With DEBUG on (a local `make run` on http://127.0.0.1:8000) the cookies are plain and

@@ -1,6 +1,7 @@
 """SQLite housekeeping: moving the write-ahead log into the database file."""
 
 import logging
+from pathlib import Path
 
 from django.db import DatabaseError, connection
 
@@ -22,3 +23,19 @@ def checkpoint_sqlite() -> None:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except DatabaseError:
         logger.warning("A WAL checkpoint could not run.", exc_info=True)
+
+
+def restrict_file_modes(sender: object, connection: object, **kwargs: object) -> None:
+    """connection_created: the SQLite files hold personal data: readable by the app's user
+    only (0600). SQLite creates them with the process's umask; this narrows them."""
+    if getattr(connection, "vendor", "") != "sqlite":
+        return
+    name = str(getattr(connection, "settings_dict", {}).get("NAME", ""))
+    if not name or name.startswith(":memory:") or "mode=memory" in name:
+        return
+    for path in (Path(name), Path(f"{name}-wal"), Path(f"{name}-shm")):
+        try:
+            if path.exists() and path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+        except OSError:
+            logger.warning("Could not narrow the mode of %s", path, exc_info=True)

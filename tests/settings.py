@@ -6,12 +6,18 @@ import secrets
 # A fresh random key per run; tests never depend on its value.
 os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
 os.environ.setdefault("SUPPRESSION_KEY", secrets.token_urlsafe(50))
+# Production behaviour, whatever a developer's .env says (`make run` writes DEBUG=true there).
+os.environ["DEBUG"] = "false"
 # The test client and the live server speak plain HTTP; tests of the redirect turn it on.
 os.environ.setdefault("SECURE_SSL_REDIRECT", "false")
 
 from rekisteri.settings import *  # noqa: E402,F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# In the app the web only stores an email and the background worker sends it; tests read
+# what was sent without running the worker, so here a stored email is also sent once its
+# transaction commits. tests/test_worker.py runs the real path with this off.
+OUTBOX_SEND_ON_COMMIT = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests render templates without running collectstatic first.
 STORAGES = {

@@ -2,7 +2,8 @@
 
 The entrypoint runs on the host with production settings against a throwaway database: a
 SQLite file, or a fresh PostgreSQL database when DATABASE_URL points at PostgreSQL (CI's
-second pass).
+second pass). Its modes (web, worker) and its migration rule are also run with stub
+`python` and `gunicorn` commands that record how they were called.
 """
 
 import contextlib
@@ -209,6 +210,8 @@ def _ignored(path: str) -> bool:
         "docs/index.md",
         ".ci/run",
         "customers/__pycache__/models.cpython-311.pyc",
+        "compose.yaml",
+        ".env.compose.example",
     ],
 )
 def test_it_leaves_secrets_personal_data_and_local_state_out_of_the_build(path: str) -> None:
@@ -480,3 +483,150 @@ def test_it_takes_the_operators_settings_and_extra_arguments(tmp_path: Path) -> 
     assert config["graceful_timeout"] == "8"
     assert config["timeout"] == "45"
     assert config["forwarded_allow_ips"] == "['10.0.0.2']"
+
+
+# The entrypoint's modes, with stub commands
+
+
+# Stands in for `python` and `gunicorn`: records its name, arguments, pid and working
+# directory, and exits 3 when STUB_FAIL names one of its arguments (e.g. "migrate").
+STUB = """#!{python}
+import json, os, sys
+with open(os.environ["STUB_LOG"], "a") as log:
+    call = {{"program": os.path.basename(sys.argv[0]), "args": sys.argv[1:],
+             "pid": os.getpid(), "cwd": os.getcwd()}}
+    log.write(json.dumps(call) + "\\n")
+sys.exit(3 if os.environ.get("STUB_FAIL") in sys.argv[1:] else 0)
+"""
+
+OFF_VALUES = ["0", "false", "False", "no", "off", "OFF"]
+ON_VALUES = ["1", "true", "True", "yes", "on", "ON"]
+
+
+@dataclass
+class StubRun:
+    returncode: int
+    shell_pid: int
+    calls: list[dict]
+    output: str
+
+    def programs(self) -> list[list[str]]:
+        return [[call["program"], *call["args"]] for call in self.calls]
+
+    def execed(self, call: dict) -> bool:
+        # exec keeps the pid: the exec'd program has the pid of the shell that ran the script.
+        return call["pid"] == self.shell_pid
+
+
+def run_entrypoint_with_stubs(tmp_path: Path, *args: str, **env: str) -> StubRun:
+    """Run the entrypoint with ARGS as a container would, `python` and `gunicorn` stubbed."""
+    bin_dir = tmp_path / "stub-bin"
+    bin_dir.mkdir(exist_ok=True)
+    for name in ("python", "gunicorn"):
+        stub = bin_dir / name
+        stub.write_text(STUB.format(python=sys.executable))
+        stub.chmod(0o755)
+    log = tmp_path / "stub-calls.jsonl"
+    log.unlink(missing_ok=True)
+    process = subprocess.Popen(
+        ["sh", str(ENTRYPOINT), *args],
+        cwd=tmp_path,  # the script must find the app by itself
+        env={
+            "PATH": f"{bin_dir}{os.pathsep}/usr/bin{os.pathsep}/bin",
+            "HOME": str(tmp_path),
+            "STUB_LOG": str(log),
+            **env,
+        },
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    output, _ = process.communicate(timeout=60)
+    calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return StubRun(process.returncode, process.pid, calls, output)
+
+
+MIGRATE = ["python", "manage.py", "migrate", "--noinput"]
+
+
+def test_the_worker_mode_execs_the_worker_with_its_arguments_and_no_gunicorn(
+    tmp_path: Path,
+) -> None:
+    run = run_entrypoint_with_stubs(tmp_path, "worker", "--once", "two words")
+    assert run.returncode == 0, run.output
+    # Not migrated (the web container does), no gunicorn: the worker command alone, with
+    # its arguments as given.
+    assert run.programs() == [["python", "manage.py", "worker", "--once", "two words"]]
+    (call,) = run.calls
+    assert run.execed(call), "the worker must replace the shell, to get SIGTERM itself"
+    assert Path(call["cwd"]) == ROOT
+    assert "not running migrations" in run.output
+
+
+def test_the_worker_mode_alone_starts_the_worker_with_no_arguments(tmp_path: Path) -> None:
+    run = run_entrypoint_with_stubs(tmp_path, "worker")
+    assert run.returncode == 0, run.output
+    assert run.programs() == [["python", "manage.py", "worker"]]
+
+
+@pytest.mark.parametrize("value", [None, "", *OFF_VALUES, "maybe"])
+def test_the_worker_does_not_migrate_unless_told_to(tmp_path: Path, value: str | None) -> None:
+    env = {} if value is None else {"MIGRATE_ON_START": value}
+    run = run_entrypoint_with_stubs(tmp_path, "worker", "--once", **env)
+    assert run.returncode == 0, run.output
+    assert run.programs() == [["python", "manage.py", "worker", "--once"]]
+
+
+@pytest.mark.parametrize("value", ON_VALUES)
+def test_the_worker_migrates_first_when_told_to(tmp_path: Path, value: str) -> None:
+    run = run_entrypoint_with_stubs(tmp_path, "worker", "--once", MIGRATE_ON_START=value)
+    assert run.returncode == 0, run.output
+    assert run.programs() == [MIGRATE, ["python", "manage.py", "worker", "--once"]]
+    migrate, worker = run.calls
+    assert not run.execed(migrate) and run.execed(worker)
+
+
+def test_the_worker_does_not_start_when_its_migration_fails(tmp_path: Path) -> None:
+    run = run_entrypoint_with_stubs(tmp_path, "worker", MIGRATE_ON_START="1", STUB_FAIL="migrate")
+    assert run.returncode != 0
+    assert run.programs() == [MIGRATE]
+
+
+@pytest.mark.parametrize("value", [None, "", *ON_VALUES, "maybe"])
+def test_the_web_mode_still_migrates_then_execs_gunicorn_with_the_extra_arguments(
+    tmp_path: Path, value: str | None
+) -> None:
+    env = {} if value is None else {"MIGRATE_ON_START": value}
+    run = run_entrypoint_with_stubs(tmp_path, "--log-level", "debug", **env)
+    assert run.returncode == 0, run.output
+    migrate, gunicorn = run.calls
+    assert [migrate["program"], *migrate["args"]] == MIGRATE
+    assert not run.execed(migrate)
+    assert Path(migrate["cwd"]) == ROOT
+    assert gunicorn["program"] == "gunicorn"
+    assert gunicorn["args"][0] == "rekisteri.wsgi:application"
+    assert gunicorn["args"][-2:] == ["--log-level", "debug"]
+    assert run.execed(gunicorn)
+
+
+@pytest.mark.parametrize("value", OFF_VALUES)
+def test_the_web_mode_skips_migrations_when_told_to(tmp_path: Path, value: str) -> None:
+    run = run_entrypoint_with_stubs(tmp_path, MIGRATE_ON_START=value)
+    assert run.returncode == 0, run.output
+    assert [call["program"] for call in run.calls] == ["gunicorn"]
+    assert f"MIGRATE_ON_START={value}: not running migrations" in run.output
+
+
+def test_the_web_mode_does_not_serve_when_its_migration_fails(tmp_path: Path) -> None:
+    run = run_entrypoint_with_stubs(tmp_path, STUB_FAIL="migrate")
+    assert run.returncode != 0
+    assert run.programs() == [MIGRATE]
+
+
+@pytest.mark.parametrize("mode", ["web", "Worker", "workers", "manage.py", ""])
+def test_it_refuses_an_unknown_mode_and_runs_nothing(tmp_path: Path, mode: str) -> None:
+    run = run_entrypoint_with_stubs(tmp_path, mode, "--once")
+    assert run.returncode == 64, run.output
+    assert run.calls == []
+    assert f"unknown mode '{mode}'" in run.output

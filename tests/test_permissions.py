@@ -200,7 +200,6 @@ EXPECTED: dict[str, tuple[int, int]] = {
     # Newsletters: the owner's; a sent one is not edited or deleted.
     "consent/newsletter/audience/": (FORBIDDEN, OK),
     "consent/newsletter/audience.csv": (FORBIDDEN, OK),
-    "consent/newsletter/<int:pk>/send-batch/": (FORBIDDEN, FORBIDDEN),  # POST only
     "consent/newsletter/": (FORBIDDEN, OK),
     "consent/newsletter/add/": (FORBIDDEN, OK),
     "consent/newsletter/<path:object_id>/history/": (FORBIDDEN, OK),

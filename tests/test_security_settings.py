@@ -87,7 +87,14 @@ def _manage(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.
         if not k.startswith(("SECURE_", "HSTS_", "SESSION_", "DATA_UPLOAD_", "FILE_UPLOAD_"))
         and k not in _NOT_INHERITED
     }
-    clean.update({"DATA_DIR": str(tmp_path / "data"), "DATABASE_URL": "sqlite:///:memory:"})
+    clean.update(
+        {
+            "DATA_DIR": str(tmp_path / "data"),
+            "DATABASE_URL": "sqlite:///:memory:",
+            # Said out loud: a developer's .env (which `make run` writes) must not decide.
+            "DEBUG": "false",
+        }
+    )
     clean.update(env)
     return subprocess.run(
         [sys.executable, "manage.py", *args],

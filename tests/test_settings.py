@@ -18,7 +18,8 @@ def _manage(args: list[str], env: dict[str, str], tmp_path: Path) -> subprocess.
         if k
         not in ("SECRET_KEY", "SUPPRESSION_KEY", "DEBUG", "DATABASE_URL", "DJANGO_SETTINGS_MODULE")
     }
-    clean.update({"DATA_DIR": str(tmp_path / "data"), **env})
+    # DEBUG is said out loud: a developer's .env (which `make run` writes) must not decide.
+    clean.update({"DATA_DIR": str(tmp_path / "data"), "DEBUG": "false", **env})
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -89,3 +90,15 @@ def test_the_tests_run_on_the_database_ci_asked_for():
 def test_postgresql_connections_are_kept_and_health_checked():
     assert connection.settings_dict["CONN_MAX_AGE"] > 0
     assert connection.settings_dict["CONN_HEALTH_CHECKS"] is True
+
+
+def test_the_local_database_and_its_folder_are_the_app_users_only(tmp_path):
+    # The SQLite files hold personal data: 0600, in a 0700 folder (whatever the umask).
+    result = _manage(["migrate", "--noinput"], {"DEBUG": "true"}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    folder = tmp_path / "data"
+    assert oct(folder.stat().st_mode & 0o777) == "0o700"
+    files = list(folder.glob("rekisteri.sqlite3*"))
+    assert folder / "rekisteri.sqlite3" in files
+    for path in files:
+        assert oct(path.stat().st_mode & 0o777) == "0o600", path.name

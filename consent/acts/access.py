@@ -97,6 +97,14 @@ def information(*, studio: StudioSettings) -> dict[str, Any]:
             _("to have your data erased"),
             _("to restrict the processing of your data"),
             _("to object to direct marketing at any time"),
+            _(
+                "to object, on grounds of your own situation, to a use of your data that "
+                "rests on the studio's legitimate interests (GDPR Art. 21(1))"
+            ),
+            _(
+                "to withdraw a consent at any time, as easily as you gave it; this does not "
+                "affect what was done with it before"
+            ),
             _("to get your data in a machine-readable form"),
         ],
         "complaint": _(

@@ -11,7 +11,6 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,13 +21,16 @@ from django.utils.translation import gettext as _
 from consent.acts.errors import RightsError
 from consent.acts.objection import record_objection
 from consent.acts.restriction import restrict
+from consent.mail import ratelimit
 from consent.mail.links import TokenError, TokenProblem, issue_token, use_token
+from consent.mail.notify import notify_owners
 from consent.mail.outbox import queue_email, site_link
+from consent.mail.ratelimit import HOUR
 from consent.models import ConsentEvent, LinkToken, Recipient, RecipientTask, RightsRequest
 from consent.records import audit, deadlines
 from customers.fields import normalise_email
+from customers.health import check_no_health_data
 from customers.models import Customer
-from rekisteri.roles import OWNER
 
 Type, Status = RightsRequest.Type, RightsRequest.Status
 Action = audit.Action
@@ -50,7 +52,9 @@ def answer_address(request: RightsRequest) -> str:
     return request.email
 
 
-def tell_customer(request: RightsRequest, template: str, **context: Any) -> None:
+def tell_customer(
+    request: RightsRequest, template: str, *, not_before: datetime | None = None, **context: Any
+) -> None:
     address = answer_address(request)
     if not address:
         return
@@ -61,32 +65,22 @@ def tell_customer(request: RightsRequest, template: str, **context: Any) -> None
         language=request.language,
         customer=request.customer,
         request=request,
-    )
-
-
-def _owner_addresses() -> list[str]:
-    return list(
-        get_user_model()
-        .objects.filter(groups__name=OWNER, is_active=True)
-        .exclude(email="")
-        .values_list("email", flat=True)
-        .distinct()
+        not_before=not_before,
     )
 
 
 def _tell_owners(request: RightsRequest) -> None:
-    admin_link = site_link(reverse("admin:consent_rightsrequest_change", args=[request.pk]))
-    for address in _owner_addresses():
-        queue_email(
-            to=address,
-            template="owner_request_verified",
-            context={
-                "request": request,
-                "link": admin_link,
-                "urgent": request.request_type == Type.ERASURE,
-            },
-            language=settings.LANGUAGE_CODE,
-        )
+    """A verified request waits for the studio: its contact address and the owners are
+    told at once (the daily digest reminds of the deadline)."""
+    notify_owners(
+        template="owner_request_verified",
+        context={
+            "request": request,
+            "link": site_link(reverse("admin:consent_rightsrequest_change", args=[request.pk])),
+            "urgent": request.request_type == Type.ERASURE,
+        },
+        key=f"verified:{request.pk}",
+    )
 
 
 def _locked(request: RightsRequest) -> RightsRequest:
@@ -140,7 +134,10 @@ def submit_request(
             request.closed_at = timezone.now()
             request.outcome = _("The register holds no data for this address.")
             request.save(update_fields=["status", "closed_at", "outcome"])
-            tell_customer(request, "rights_nothing_held")
+            # Mail to a stranger: past the hourly cap it waits (the answer on screen is the
+            # same either way).
+            not_before = None if ratelimit.mail_to_stranger_allowed() else timezone.now() + HOUR
+            tell_customer(request, "rights_nothing_held", not_before=not_before)
         else:
             raw = issue_token(request=request, purpose=LinkToken.Purpose.VERIFY_REQUEST)
             link = site_link(reverse("consent:verify", args=[raw]))
@@ -252,6 +249,7 @@ def record_request(
     received_on: date | None,
     language: str = "",
     actor: User | None,
+    health_confirmed: bool = False,
 ) -> RightsRequest:
     """A request made on paper, by phone or in person, recorded by the owner (R11).
 
@@ -259,6 +257,8 @@ def record_request(
     """
     if channel != RightsRequest.Channel.WEB and not identity_check.strip():
         raise ValidationError({"identity_check": _("Say how the person's identity was checked.")})
+    _no_health_data("message", message, confirmed=health_confirmed)
+    _no_health_data("identity_check", identity_check, confirmed=health_confirmed)
     email = normalise_email(email)
     if customer is None and email:
         customer = Customer.objects.filter(email=email).first()
@@ -285,7 +285,8 @@ def record_request(
             verified_at=timezone.now() if customer else None,
             due_on=deadlines.due_date(timezone.localdate(received)),
             recorded_by=actor,
-            language=language or settings.LANGUAGE_CODE,
+            # The person's language: as told, or the customer's in the register.
+            language=language or (customer.language if customer else settings.LANGUAGE_CODE),
         )
         audit.record(Action.REQUEST, user=actor, obj=request, detail=f"{request_type}/{channel}")
         if customer is not None and request_type in (Type.OBJECTION, Type.RESTRICTION):
@@ -293,10 +294,21 @@ def record_request(
     return request
 
 
-def extend_request(*, request: RightsRequest, reason: str, actor: User | None) -> RightsRequest:
+def _no_health_data(field: str, text: str, *, confirmed: bool) -> None:
+    """The owner's words about a request hold no health information (P5, Art. 9)."""
+    try:
+        check_no_health_data(text, confirmed=confirmed)
+    except ValidationError as error:
+        raise ValidationError({field: error.error_list}) from error
+
+
+def extend_request(
+    *, request: RightsRequest, reason: str, actor: User | None, health_confirmed: bool = False
+) -> RightsRequest:
     """Extend the deadline by two months; the customer is told why (Art. 12(3))."""
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the extension.")})
+    _no_health_data("reason", reason, confirmed=health_confirmed)
     with transaction.atomic():
         request = _locked(request)
         require_open(request)
@@ -316,10 +328,13 @@ def extend_request(*, request: RightsRequest, reason: str, actor: User | None) -
     return request
 
 
-def refuse_request(*, request: RightsRequest, reason: str, actor: User | None) -> RightsRequest:
+def refuse_request(
+    *, request: RightsRequest, reason: str, actor: User | None, health_confirmed: bool = False
+) -> RightsRequest:
     """Refuse with reasons and tell of the right to complain (Art. 12(4))."""
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the refusal.")})
+    _no_health_data("reason", reason, confirmed=health_confirmed)
     with transaction.atomic():
         request = _locked(request)
         require_open(request)
@@ -351,9 +366,14 @@ def complete(
 
 
 def complete_request(
-    *, request: RightsRequest, actor: User | None, outcome: str = ""
+    *,
+    request: RightsRequest,
+    actor: User | None,
+    outcome: str = "",
+    health_confirmed: bool = False,
 ) -> RightsRequest:
     """Mark a request answered (access given, correction made...) and tell the customer."""
+    _no_health_data("outcome", outcome, confirmed=health_confirmed)
     with transaction.atomic():
         request = _locked(request)
         require_open(request)

@@ -6,14 +6,13 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from consent.admin.common import actor
-from consent.mail import outbox
 from consent.marketing import audience, newsletters, permissions
 from consent.models import (
     ConsentEvent,
@@ -29,14 +28,14 @@ class NewsletterForm(forms.ModelForm):
 
 @admin.register(Newsletter)
 class NewsletterAdmin(admin.ModelAdmin):
-    """Write a newsletter, see who may receive it, send it in batches with progress."""
+    """Write a newsletter, see who may receive it; the background worker sends it, and its
+    page shows the progress."""
 
     form = NewsletterForm
-    list_display = ("subject", "purpose", "created_at", "recipients", "progress")
+    list_display = ("subject", "purpose", "created_at", "queued", "recipients")
     list_select_related = False
     change_form_template = "admin/consent/newsletter/change_form.html"
     change_list_template = "admin/consent/newsletter/change_list.html"
-    BATCH = 50
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A sent newsletter is a record of what was sent: it is not edited afterwards.
@@ -44,11 +43,6 @@ class NewsletterAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
-
-    @admin.display(description=_("sent"))
-    def progress(self, newsletter: Newsletter) -> str:
-        p = newsletters.newsletter_progress(newsletter)
-        return f"{p['sent']} / {p['total']}"
 
     def save_model(self, request: HttpRequest, obj: Newsletter, form: Any, change: bool) -> None:
         obj.created_by = request.user  # type: ignore[assignment]
@@ -79,11 +73,6 @@ class NewsletterAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.audience_csv_view),
                 name="consent_newsletter_audience_csv",
             ),
-            path(
-                "<int:pk>/send-batch/",
-                self.admin_site.admin_view(self.send_batch_view),
-                name="consent_newsletter_send_batch",
-            ),
             *super().get_urls(),
         ]
 
@@ -110,7 +99,7 @@ class NewsletterAdmin(admin.ModelAdmin):
                 "channels": ConsentEvent.Channel.choices,
                 "purpose": purpose,
                 "channel": channel,
-                "count": len(found.customers),
+                "count": found.count,
                 "bases": [(permissions.BASIS_LABELS[k], n) for k, n in found.bases.most_common()],
                 "refusals": [
                     (permissions.REFUSAL_LABELS[k], n) for k, n in found.refusals.most_common()
@@ -127,18 +116,6 @@ class NewsletterAdmin(admin.ModelAdmin):
         response = HttpResponse(text, content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="audience-{purpose}-{channel}.csv"'
         return response
-
-    def send_batch_view(self, request: HttpRequest, pk: int) -> HttpResponse:
-        if request.method != "POST" or not request.user.has_perm("consent.add_newsletter"):
-            raise PermissionDenied
-        newsletter = get_object_or_404(Newsletter, pk=pk)
-        sent, not_sent = outbox.send_pending(newsletter=newsletter, limit=self.BATCH)
-        self.message_user(
-            request,
-            _("Batch sent: %(sent)d sent, %(failed)d not sent.")
-            % {"sent": sent, "failed": not_sent},
-        )
-        return redirect(reverse("admin:consent_newsletter_change", args=[pk]))
 
     def render_change_form(
         self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any

@@ -70,6 +70,10 @@ class StudioSettingsForm(forms.ModelForm):
             "purposes",
             "booking_calendar",
             "customer_retention_years",
+            "existing_customer_marketing",
+            "existing_customer_months",
+            "financial_year_end_month",
+            "financial_year_end_day",
         )
 
 

@@ -7,6 +7,7 @@ from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets
@@ -23,12 +24,19 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from consent.acts import access, erasure, requests
-from consent.admin.common import actor, error_text, show_error
+from consent.admin.common import (
+    HEALTH_GUIDANCE,
+    HealthGuardForm,
+    actor,
+    error_text,
+    show_error,
+)
 from consent.models import (
     RecipientTask,
     RightsRequest,
 )
 from consent.templatetags.rights_admin import deadline_html
+from customers.health import CONFIRMATION_LABEL, find_health_terms
 from rekisteri import spreadsheets
 
 Type, Status, Channel = RightsRequest.Type, RightsRequest.Status, RightsRequest.Channel
@@ -73,18 +81,32 @@ class RecordRequestForm(forms.ModelForm):
         widget=AdminDateWidget,
         help_text=_("The deadline of one month is counted from this day."),
     )
+    answer_language = forms.ChoiceField(
+        label=_("Answer in"),
+        choices=[("", _("the customer's, or the studio's")), *settings.LANGUAGES],
+        required=False,
+        help_text=_("The person's language; for a customer, the language in the register."),
+    )
+    confirm_not_health_data = forms.BooleanField(required=False, label=CONFIRMATION_LABEL)
 
     class Meta:
         model = RightsRequest
         fields = ("request_type", "channel", "customer", "email", "message", "identity_check")
         help_texts = {
             "email": _("Where the answer is sent; the customer's own address when left empty."),
+            "message": HEALTH_GUIDANCE,
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Required for every channel of this form; the service says so when it is missing.
         self.fields["identity_check"].widget.attrs.setdefault("required", True)
+        # The confirmation shows only once a text has been flagged (as in HealthGuardForm).
+        if not self.is_bound or not any(
+            find_health_terms(str(self.data.get(self.add_prefix(name), "")))
+            for name in ("message", "identity_check")
+        ):
+            self.fields["confirm_not_health_data"].widget = forms.HiddenInput()
 
     def clean_received_on(self) -> Any:
         received = self.cleaned_data["received_on"]
@@ -133,21 +155,28 @@ class RecipientTaskInline(admin.TabularInline):
         return False
 
 
-class ReasonForm(forms.Form):
+class ReasonForm(HealthGuardForm):
+    guarded = ("reason",)
     reason = forms.CharField(
         label=_("reason"),
         required=False,  # the service decides, and says what is missing
         widget=forms.Textarea(attrs={"rows": 6, "cols": 80, "required": True}),
     )
+    field_order = ("reason", "confirm_not_health_data")
 
 
-class OutcomeForm(forms.Form):
+class OutcomeForm(HealthGuardForm):
+    guarded = ("outcome",)
     outcome = forms.CharField(
         label=_("outcome"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 4, "cols": 80}),
-        help_text=_("What was done, for the record and for the customer's email."),
+        help_text=_(
+            "What was done, for the record and for the customer's email. Write no health "
+            "information."
+        ),
     )
+    field_order = ("outcome", "confirm_not_health_data")
 
 
 class ConfirmForm(forms.Form):
@@ -257,7 +286,8 @@ class RightsRequestAdmin(admin.ModelAdmin):
                     "email",
                     "message",
                     "identity_check",
-                    "received_on",
+                    "confirm_not_health_data",
+                    ("received_on", "answer_language"),
                 )
             },
         ),
@@ -358,7 +388,9 @@ class RightsRequestAdmin(admin.ModelAdmin):
                         message=data.get("message", ""),
                         identity_check=data.get("identity_check", ""),
                         received_on=data.get("received_on"),
+                        language=data.get("answer_language", ""),
                         actor=actor(request),
+                        health_confirmed=bool(data.get("confirm_not_health_data")),
                     )
                 except ValidationError as error:
                     show_error(form, error)
@@ -542,12 +574,19 @@ class RightsRequestAdmin(admin.ModelAdmin):
         self, act: Act, rr: RightsRequest, data: dict[str, Any], request: HttpRequest
     ) -> None:
         user = actor(request)
+        confirmed = bool(data.get("confirm_not_health_data"))
         if act.name == "extend":
-            requests.extend_request(request=rr, reason=data["reason"], actor=user)
+            requests.extend_request(
+                request=rr, reason=data["reason"], actor=user, health_confirmed=confirmed
+            )
         elif act.name == "refuse":
-            requests.refuse_request(request=rr, reason=data["reason"], actor=user)
+            requests.refuse_request(
+                request=rr, reason=data["reason"], actor=user, health_confirmed=confirmed
+            )
         elif act.name == "complete":
-            requests.complete_request(request=rr, actor=user, outcome=data["outcome"])
+            requests.complete_request(
+                request=rr, actor=user, outcome=data["outcome"], health_confirmed=confirmed
+            )
         elif act.name == "release":
             requests.release_report(request=rr, actor=user)
 

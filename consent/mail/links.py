@@ -95,6 +95,8 @@ LINK_URL_NAMES = (
     "consent:confirm_email",
     "consent:confirm_subscription",
     "consent:unsubscribe",
+    # Not emailed, but a secret address all the same: kept out of the logs.
+    "calendar_feed",
 )
 REDACTED = "[...]"
 

@@ -1,8 +1,16 @@
-"""Sending email without losing it: every message is stored first, sent after the
-transaction commits, and a failed send stays in the outbox to be retried."""
+"""Sending email without losing it, and never inside a web request.
+
+Every message is stored in the outbox in the transaction of the act that sends it; the
+background worker (rekisteri/worker.py) delivers it within seconds. A failed send stays in
+the outbox and is tried again after a growing pause (1, 2, 4 … minutes, at most 6 hours);
+after MAX_ATTEMPTS it is given up, and the owner is told. Two senders never send one
+message twice: each takes a message by a conditional UPDATE that only one can win.
+"""
 
 import logging
+from collections import Counter
 from datetime import timedelta
+from enum import Enum
 from typing import Any
 
 from django.conf import settings
@@ -10,6 +18,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import DatabaseError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
 
 from consent.mail.links import redact_links
@@ -19,14 +28,30 @@ from rekisteri.sqlite import checkpoint_sqlite
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 20
-# A sender that claimed a message and died is presumed gone after this long.
+MAX_ATTEMPTS = 12
+LONGEST_PAUSE = timedelta(hours=6)
+# A sender that took a message and died is presumed gone after this long.
 CLAIM_TIMEOUT = timedelta(minutes=5)
+
+Kind = OutboxEmail.Kind
+
+
+class Outcome(Enum):
+    SENT = "sent"
+    FAILED = "failed"  # will be tried again
+    GAVE_UP = "gave_up"  # the last attempt failed
+    TAKEN = "taken"  # another sender has it, or it was sent already
+    DROPPED = "dropped"  # marketing no longer allowed: deleted unsent
 
 
 def site_link(path: str) -> str:
     """An absolute link for an email, built from SITE_URL (never from a request's Host)."""
     return settings.SITE_URL + path
+
+
+def pause_after(attempts: int) -> timedelta:
+    """How long to wait before the next try after `attempts` failed ones."""
+    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), LONGEST_PAUSE)
 
 
 def queue_email(
@@ -35,19 +60,25 @@ def queue_email(
     template: str,
     context: dict[str, Any],
     language: str,
+    kind: str = Kind.SERVICE,
     customer: Customer | None = None,
     request: RightsRequest | None = None,
     headers: dict[str, str] | None = None,
     delete_after_sending: bool = False,
     marketing_purpose: str = "",
     newsletter: Any = None,
-    send_now: bool = True,
+    not_before: Any = None,
 ) -> OutboxEmail:
-    """Store the message `emails/<template>` and send it once the transaction commits
-    (`send_now=False`: a batch sender or `send_outbox` sends it later)."""
+    """Store the message `emails/<template>`, rendered in `language`, for the worker to
+    send (from `not_before`, when given). Nothing is sent here.
+
+    Every message ends with who sends it and how to reach them (the controller, from the
+    studio settings: GDPR Art. 13(1)(a), R31), and a link to the privacy notice.
+    """
     with translation.override(language):
         subject = render_to_string(f"emails/{template}.subject.txt", context).strip()
-        text = render_to_string(f"emails/{template}.txt", context)
+        text = render_to_string(f"emails/{template}.txt", context).rstrip() + "\n"
+        text += render_to_string("emails/_footer.txt", _footer_context())
         html = render_to_string(
             "emails/base.html", {"subject": subject, "body": text, "language": language}
         )
@@ -55,6 +86,7 @@ def queue_email(
         # Lower case, as the register stores addresses: erasure finds every message to a
         # person's addresses with one indexed lookup.
         to=to.strip().lower(),
+        kind=Kind.MARKETING if marketing_purpose else kind,
         subject=" ".join(subject.split()),
         body_text=text,
         body_html=html,
@@ -64,11 +96,21 @@ def queue_email(
         delete_after_sending=delete_after_sending,
         marketing_purpose=marketing_purpose,
         newsletter=newsletter,
+        next_attempt_at=not_before,
     )
-    if send_now:
-        # robust: whatever happens in the send, the committed request stands.
+    if getattr(settings, "OUTBOX_SEND_ON_COMMIT", False):
+        # Test settings only: the suite reads what was sent without running the worker.
         transaction.on_commit(lambda: deliver(email.pk), robust=True)
     return email
+
+
+def _footer_context() -> dict[str, Any]:
+    from consent.models import StudioSettings
+
+    return {
+        "studio": StudioSettings.load(),
+        "privacy_link": site_link(reverse("consent:privacy")),
+    }
 
 
 def _still_allowed(email: OutboxEmail) -> bool:
@@ -85,23 +127,24 @@ def _still_allowed(email: OutboxEmail) -> bool:
 def _claim(pk: int) -> bool:
     now = timezone.now()
     return (
-        OutboxEmail.objects.filter(pk=pk, sent_at__isnull=True)
+        OutboxEmail.objects.filter(pk=pk, sent_at__isnull=True, failed_at__isnull=True)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
         .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
         .update(claimed_at=now, attempts=F("attempts") + 1)
         == 1
     )
 
 
-def deliver(pk: int) -> bool:
-    """Try to send one stored message; True when it went out. Never raises."""
+def deliver(pk: int) -> Outcome:
+    """Try to send one stored message. Never raises."""
     try:
         if not _claim(pk):
-            return False
+            return Outcome.TAKEN
         email = OutboxEmail.objects.select_related("customer").get(pk=pk)
         if not _still_allowed(email):
             # Unsubscribed, objected or erased since it was queued: never sent.
             OutboxEmail.objects.filter(pk=pk).delete()
-            return False
+            return Outcome.DROPPED
         message = EmailMultiAlternatives(
             subject=email.subject,
             body=email.body_text,
@@ -113,9 +156,7 @@ def deliver(pk: int) -> bool:
             message.attach_alternative(email.body_html, "text/html")
         message.send()
     except Exception as error:  # noqa: BLE001 - any failure leaves the message queued
-        logger.warning("Sending email %s failed: %s", pk, error)
-        _record(pk, claimed_at=None, last_error=str(error)[:500] or error.__class__.__name__)
-        return False
+        return _failed(pk, error)
     if email.delete_after_sending:
         _record(pk, delete=True)
         # The last message to an erased person: its bytes leave the SQLite files too.
@@ -126,17 +167,51 @@ def deliver(pk: int) -> bool:
             pk,
             sent_at=timezone.now(),
             last_error="",
+            claimed_at=None,
             body_text=redact_links(email.body_text),
             body_html=redact_links(email.body_html),
             headers={k: redact_links(v) for k, v in email.headers.items()},
         )
-    return True
+    _after_sending(email)
+    return Outcome.SENT
+
+
+def _after_sending(email: OutboxEmail) -> None:
+    """What a sent message means beyond the outbox: a newsletter is on the customer's
+    history only once it has actually gone to them."""
+    if email.newsletter_id is None or email.customer_id is None:
+        return
+    from consent.marketing.newsletters import record_sent
+
+    try:
+        record_sent(email)
+    except DatabaseError:
+        logger.warning("Could not record newsletter %s as sent", email.pk, exc_info=True)
+
+
+def _failed(pk: int, error: Exception) -> Outcome:
+    reason = str(error)[:500] or error.__class__.__name__
+    logger.warning("Sending email %s failed: %s", pk, reason)
+    try:
+        attempts = OutboxEmail.objects.filter(pk=pk).values_list("attempts", flat=True).first()
+    except DatabaseError:
+        attempts = None
+    now = timezone.now()
+    if attempts is not None and attempts >= MAX_ATTEMPTS:
+        _record(pk, claimed_at=None, last_error=reason, failed_at=now)
+        return Outcome.GAVE_UP
+    _record(
+        pk,
+        claimed_at=None,
+        last_error=reason,
+        next_attempt_at=now + pause_after(attempts or 1),
+    )
+    return Outcome.FAILED
 
 
 def _record(pk: int, *, delete: bool = False, **fields: Any) -> None:
-    """Note the outcome of a send. The database may be gone by now (the send itself
-    happened after the request's commit): then the claim times out and the message is
-    retried, rather than the caller being told that its already-saved request failed."""
+    """Note the outcome of a send. The database may be gone by now: then the claim times
+    out and the message is tried again, rather than the sender failing."""
     try:
         if delete:
             OutboxEmail.objects.filter(pk=pk).delete()
@@ -146,20 +221,36 @@ def _record(pk: int, *, delete: bool = False, **fields: Any) -> None:
         logger.warning("Could not record the outcome of email %s", pk, exc_info=True)
 
 
-def pending(*, newsletter: Any = None, limit: int | None = None) -> "list[int]":
-    emails = OutboxEmail.objects.filter(sent_at__isnull=True, attempts__lt=MAX_ATTEMPTS)
+def due(*, newsletter: Any = None, limit: int | None = None) -> list[int]:
+    """Messages to send now: unsent, not given up, their next attempt due."""
+    now = timezone.now()
+    emails = OutboxEmail.objects.filter(sent_at__isnull=True, failed_at__isnull=True).filter(
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
+    )
     if newsletter is not None:
         emails = emails.filter(newsletter=newsletter)
     pks = emails.order_by("created_at", "pk").values_list("pk", flat=True)
     return list(pks[:limit] if limit else pks)
 
 
+def send_due(*, newsletter: Any = None, limit: int | None = None) -> Counter[Outcome]:
+    """Send (or try again) the messages that are due; what became of them, counted."""
+    outcomes: Counter[Outcome] = Counter()
+    for pk in due(newsletter=newsletter, limit=limit):
+        outcomes[deliver(pk)] += 1
+    return outcomes
+
+
 def send_pending(*, newsletter: Any = None, limit: int | None = None) -> tuple[int, int]:
-    """Send (or retry) unsent messages, all or a batch; returns (sent, not sent)."""
-    sent = failed = 0
-    for pk in pending(newsletter=newsletter, limit=limit):
-        if deliver(pk):
-            sent += 1
-        else:
-            failed += 1
-    return sent, failed
+    """Send what is due now; (sent, not sent). Messages another sender took are neither."""
+    outcomes = send_due(newsletter=newsletter, limit=limit)
+    failed = outcomes[Outcome.FAILED] + outcomes[Outcome.GAVE_UP] + outcomes[Outcome.DROPPED]
+    return outcomes[Outcome.SENT], failed
+
+
+def retry_now(pks: list[int]) -> int:
+    """Make unsent messages due at once again, given-up ones included (the owner's
+    "send again"); the worker sends them within seconds."""
+    return OutboxEmail.objects.filter(pk__in=pks, sent_at__isnull=True).update(
+        next_attempt_at=None, failed_at=None, attempts=0, claimed_at=None
+    )

@@ -1,7 +1,22 @@
 """Rate limits on the public forms, counted in the database so that they hold across
-gunicorn workers."""
+gunicorn workers (and containers).
+
+- One budget per email address for the rights form and the newsletter sign-up together,
+  the address taken as its mailbox receives it: case, "+tags", and the dots Gmail ignores
+  do not make a new address.
+- One budget per client: an IPv4 address, or an IPv6 /64 (one home or phone gets a whole
+  /64, so its addresses are one client).
+- One cap per hour, for the whole app, on mail to addresses the register does not know
+  (the "nothing held" answer, sign-up confirmations): past it the request is still stored
+  and answered on screen, but its mail waits for the next hour, so that the form cannot be
+  used to send mail to strangers in bulk.
+
+The counts are kept under keyed hashes of the address and client, never the values, and
+removed after a day.
+"""
 
 import hashlib
+import ipaddress
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,31 +25,81 @@ from django.utils import timezone
 
 from consent.models import RateLimitHit
 
+HOUR = timedelta(hours=1)
+ADDRESS, CLIENT, UNKNOWN_MAIL = "address", "client", "unknown-mail"
+# Providers that deliver "first.last@" and "firstlast@" to the same mailbox.
+_DOTLESS = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
 
 def _key(scope: str, value: str) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{scope}:{value}".encode()).hexdigest()
 
 
+def mailbox(email: str) -> str:
+    """The mailbox an address reaches: lower case, without a "+tag", without the dots a
+    provider ignores."""
+    local, _at, domain = email.strip().lower().rpartition("@")
+    if not _at:
+        return email.strip().lower()
+    local = local.split("+", 1)[0]
+    if domain in _DOTLESS:
+        local, domain = local.replace(".", ""), _DOTLESS[domain]
+    return f"{local}@{domain}"
+
+
+def client(address: str) -> str:
+    """The client an address stands for: itself for IPv4, its /64 for IPv6."""
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 6:
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def _hits(pairs: list[tuple[str, str]], *, window: timedelta) -> list[int]:
+    """Count one use for each (scope, value), all in one transaction; the uses within
+    `window`, this one included, for each."""
+    now = timezone.now()
+    keys = [(scope, _key(scope, value)) for scope, value in pairs]
+    with transaction.atomic():
+        RateLimitHit.objects.bulk_create(
+            RateLimitHit(scope=scope, key=key, at=now) for scope, key in keys
+        )
+        return [
+            RateLimitHit.objects.filter(key=key, at__gt=now - window).count() for _s, key in keys
+        ]
+
+
 def hit(scope: str, value: str, *, limit: int, window: timedelta) -> bool:
     """Count one use of `scope` by `value`; False when it goes over `limit` in `window`."""
-    key = _key(scope, value)
-    now = timezone.now()
-    with transaction.atomic():
-        RateLimitHit.objects.create(key=key, at=now)
-        used = RateLimitHit.objects.filter(key=key, at__gt=now - window).count()
-    return used <= limit
+    return _hits([(scope, value)], window=window)[0] <= limit
 
 
-def allow_rights_request(*, email: str, client_ip: str) -> bool:
-    """Both the address and the client get their own budget per hour."""
-    hour = timedelta(hours=1)
-    ok_email = hit(
-        "rights-email", email.lower(), limit=settings.RIGHTS_LIMIT_PER_EMAIL, window=hour
+def allow_public_form(*, email: str, client_ip: str) -> bool:
+    """One use of the rights form or the sign-up: the address's and the client's budgets."""
+    by_address, by_client = _hits(
+        [(ADDRESS, mailbox(email)), (CLIENT, client(client_ip))], window=HOUR
     )
-    ok_ip = hit("rights-ip", client_ip, limit=settings.RIGHTS_LIMIT_PER_IP, window=hour)
-    return ok_email and ok_ip
+    return (
+        by_address <= settings.RIGHTS_LIMIT_PER_EMAIL and by_client <= settings.RIGHTS_LIMIT_PER_IP
+    )
 
 
-def forget_old_hits(*, older_than: timedelta = timedelta(days=1)) -> int:
-    deleted, _ = RateLimitHit.objects.filter(at__lt=timezone.now() - older_than).delete()
-    return deleted
+def mail_to_stranger_allowed() -> bool:
+    """Count one message to an address the register does not know; False past the hourly
+    cap (UNKNOWN_MAIL_PER_HOUR): then the message waits for the next hour."""
+    return hit(UNKNOWN_MAIL, "all", limit=settings.UNKNOWN_MAIL_PER_HOUR, window=HOUR)
+
+
+def single_client_warning(*, since: timedelta = timedelta(days=1), least: int = 20) -> bool:
+    """Whether every public-form request of the last day came from one client while many
+    addresses were used: the sign of a reverse proxy whose address is all the app sees
+    (TRUSTED_PROXY off), which makes the per-client limit one limit for everybody."""
+    if settings.TRUSTED_PROXY:
+        return False
+    recent = RateLimitHit.objects.filter(at__gt=timezone.now() - since)
+    clients = recent.filter(scope=CLIENT).values("key").distinct().count()
+    addresses = recent.filter(scope=ADDRESS).values("key").distinct().count()
+    return clients == 1 and addresses >= least

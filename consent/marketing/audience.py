@@ -1,70 +1,140 @@
 """The marketing audience: who may be contacted for a purpose on a channel, and why the
 others may not. Computed here and nowhere else: a newsletter goes to this audience, never
-to a list someone hands in."""
+to a list someone hands in.
+
+The rule is consent.marketing.permissions.decide; here it is applied to the whole
+register at once without reading it into memory: the database sorts every customer into
+allowed or a refusal with one query (the last ledger action for the purpose and channel,
+the restriction, the address, the existing-customer purchase), and only the people it
+allows are read — id, name and addresses — to check their addresses against the
+suppression list's keyed hashes, which only the app can compute.
+"""
 
 from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
 
 from django.contrib.auth.models import User
+from django.db.models import Case, CharField, Count, OuterRef, Subquery, Value, When
 from django.utils.translation import gettext as _
 
 from consent.mail.suppression import contact_hashes
-from consent.marketing.permissions import Permission, permission
+from consent.marketing.permissions import (
+    ELECTRONIC,
+    Basis,
+    Refusal,
+    _blocked,
+    address_filter,
+    existing_customer_since,
+    qualifying_purchase,
+)
 from consent.marketing.unsubscribe import unsubscribe_link
-from consent.models import ConsentEvent, Suppression
+from consent.models import ConsentEvent, StudioSettings, Suppression
 from consent.records import audit
 from customers.models import Customer
 from rekisteri import spreadsheets
 
-Purpose, Channel, Action, Source = (
-    ConsentEvent.Purpose,
-    ConsentEvent.Channel,
-    ConsentEvent.Action,
-    ConsentEvent.Source,
-)
+Purpose, Channel, Action = ConsentEvent.Purpose, ConsentEvent.Channel, ConsentEvent.Action
+# What a customer's contact needs: enough for the message and the suppression check.
+FIELDS = ("pk", "first_name", "last_name", "email", "phone", "language", "street_address",
+          "postal_code", "city")  # fmt: skip
+BATCH = 2000
 
 
 @dataclass
 class Audience:
     purpose: str
     channel: str
-    customers: list[Customer] = field(default_factory=list)
+    count: int = 0
     bases: Counter = field(default_factory=Counter)
     refusals: Counter = field(default_factory=Counter)
 
 
-def audience(*, purpose: str, channel: str) -> Audience:
-    """Who may be contacted for `purpose` on `channel`, and why the others may not."""
-    suppressed = set(Suppression.objects.values_list("value_hash", flat=True))
-    customers = Customer.objects.prefetch_related("consent_events").order_by(
-        "last_name", "first_name", "pk"
+def _verdicts(purpose: str, channel: str, since: date | None) -> Any:
+    """Every customer with `verdict`: a Basis (allowed unless suppressed) or a Refusal, by
+    the order of permissions.decide."""
+    latest = Subquery(
+        ConsentEvent.objects.filter(customer=OuterRef("pk"), purpose=purpose, channel=channel)
+        .order_by("-at", "-pk")
+        .values("action")[:1]
     )
-    buyers = set(
-        Customer.objects.filter(purchases__isnull=False).values_list("pk", flat=True).distinct()
-    )
-    result = Audience(purpose=purpose, channel=channel)
-    for customer in customers:
-        events = sorted(customer.consent_events.all(), key=lambda e: (e.at, e.pk), reverse=True)
-        hashes = contact_hashes(email=customer.email, phone=customer.phone)
-        verdict: Permission = permission(
-            customer,
-            purpose,
-            channel,
-            events=events,
-            has_purchase=customer.pk in buyers,
-            suppressed={kind for kind, value in hashes.items() if value in suppressed},
+    default: Case | Value
+    if purpose == Purpose.RESEARCH:
+        default = Value(Refusal.NO_CONSENT)
+    elif channel in (Channel.POST, Channel.PHONE):
+        default = Value(Basis.UNTIL_OPT_OUT)
+    elif since is not None and channel in ELECTRONIC:
+        default = Case(
+            When(qualifying_purchase(since), then=Value(Basis.EXISTING_CUSTOMER)),
+            default=Value(Refusal.NO_CONSENT),
         )
-        if verdict.allowed:
-            result.customers.append(customer)
-            result.bases[verdict.basis] += 1
+    else:
+        default = Value(Refusal.NO_CONSENT)
+    return Customer.objects.annotate(latest=latest).annotate(
+        verdict=Case(
+            When(latest=Action.OBJECTED, then=Value(Refusal.OBJECTED)),
+            When(restricted_at__isnull=False, then=Value(Refusal.RESTRICTED)),
+            When(~address_filter(channel), then=Value(Refusal.NO_ADDRESS)),
+            When(latest=Action.GIVEN, then=Value(Basis.CONSENT)),
+            When(latest=Action.WITHDRAWN, then=Value(Refusal.WITHDRAWN)),
+            default=default,
+            output_field=CharField(),
+        )
+    )
+
+
+ALLOWED = (Basis.CONSENT, Basis.EXISTING_CUSTOMER, Basis.UNTIL_OPT_OUT)
+
+
+def _since() -> date | None:
+    return existing_customer_since(StudioSettings.load())
+
+
+def _allowed_rows(purpose: str, channel: str, since: date | None) -> Iterator[tuple[Customer, str]]:
+    """The customers the database allows, with their basis, in name order, read a batch at
+    a time; a basis of "" when their address is suppressed (the annotated `verdict`)."""
+    suppressed = set(Suppression.objects.values_list("value_hash", flat=True))
+    rows = (
+        _verdicts(purpose, channel, since)
+        .filter(verdict__in=ALLOWED)
+        .order_by("last_name", "first_name", "pk")
+        .only(*FIELDS)
+    )
+    for customer in rows.iterator(chunk_size=BATCH):
+        hashes = contact_hashes(email=customer.email, phone=customer.phone)
+        kinds = {kind for kind, value in hashes.items() if value in suppressed}
+        yield customer, ("" if _blocked(channel, kinds) else customer.verdict)
+
+
+def audience(*, purpose: str, channel: str) -> Audience:
+    """How many may be contacted for `purpose` on `channel`, on what bases, and why the
+    others may not (counts only: the people are `audience_people`)."""
+    result = Audience(purpose=purpose, channel=channel)
+    since = _since()
+    counts = _verdicts(purpose, channel, since).values("verdict").annotate(n=Count("pk"))
+    for row in counts.order_by():
+        if row["verdict"] not in ALLOWED:
+            result.refusals[row["verdict"]] += row["n"]
+    for _customer, basis in _allowed_rows(purpose, channel, since):
+        if basis:
+            result.bases[basis] += 1
+            result.count += 1
         else:
-            result.refusals[verdict.refusal] += 1
+            result.refusals[Refusal.SUPPRESSED] += 1
     return result
+
+
+def audience_people(*, purpose: str, channel: str) -> Iterator[Customer]:
+    """The people who may be contacted for `purpose` on `channel` now, one at a time."""
+    for customer, basis in _allowed_rows(purpose, channel, _since()):
+        if basis:
+            yield customer
 
 
 def audience_csv(*, purpose: str, channel: str, actor: User | None) -> str:
     """The audience as CSV, with each person's unsubscribe link; an export, so audited."""
-    found = audience(purpose=purpose, channel=channel)
     header = [
         _("last name"),
         _("first name"),
@@ -86,11 +156,11 @@ def audience_csv(*, purpose: str, channel: str, actor: User | None) -> str:
             c.city,
             unsubscribe_link(c, purpose, channel),
         )
-        for c in found.customers
+        for c in audience_people(purpose=purpose, channel=channel)
     ]
     audit.record(
         audit.Action.EXPORT,
         user=actor,
-        detail=f"marketing audience {purpose}/{channel}: {len(found.customers)}",
+        detail=f"marketing audience {purpose}/{channel}: {len(rows)}",
     )
     return spreadsheets.csv_text([header, *rows])

@@ -9,10 +9,11 @@ confirmation page asks for the consent again, in the words of the sign-up form.
 
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from consent.acts.consent import record_consent
-from consent.mail import suppression
+from consent.mail import ratelimit, suppression
 from consent.mail.links import issue_token, peek_token, use_token
 from consent.mail.outbox import queue_email, site_link
 from consent.marketing.permissions import Basis, permission
@@ -45,6 +46,13 @@ def request_subscription(*, email: str, name: str, language: str) -> None:
     audience and creates no customer."""
     email = normalise_email(email)
     with transaction.atomic():
+        known = Customer.objects.filter(email=email).exists()
+        # Mail to a stranger: past the hourly cap it waits for the next hour.
+        not_before = (
+            None
+            if known or ratelimit.mail_to_stranger_allowed()
+            else timezone.now() + ratelimit.HOUR
+        )
         raw = issue_token(
             request=None,
             purpose=CONFIRM,
@@ -62,6 +70,7 @@ def request_subscription(*, email: str, name: str, language: str) -> None:
                 "wording": SUBSCRIBE_WORDING,
             },
             language=language,
+            not_before=not_before,
         )
 
 

@@ -1,7 +1,7 @@
 """The consent app's models, split by topic; every model is importable from here."""
 
 from consent.models.ledger import ConsentEvent, Suppression
-from consent.models.mail import Newsletter, OutboxEmail, RateLimitHit
+from consent.models.mail import Newsletter, OutboxEmail, OwnerNotice, RateLimitHit
 from consent.models.records import (
     EEA_COUNTRIES,
     AuditEntry,
@@ -23,6 +23,7 @@ __all__ = [
     "Newsletter",
     "NoticeVersion",
     "OutboxEmail",
+    "OwnerNotice",
     "RateLimitHit",
     "Recipient",
     "RecipientTask",

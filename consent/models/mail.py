@@ -11,9 +11,20 @@ from customers.models import Customer
 
 
 class OutboxEmail(models.Model):
-    """Every email the app sends, kept until delivered so that a failed send is retried."""
+    """Every email the app sends, kept until delivered so that a failed send is retried.
+
+    The web only stores a message; the background worker sends it (rekisteri/worker.py),
+    retrying with growing pauses, and gives up after MAX_ATTEMPTS, telling the owner.
+    """
+
+    class Kind(models.TextChoices):
+        SERVICE = "service", _("Service message")
+        MARKETING = "marketing", _("Marketing")
+        OWNER = "owner", _("To the studio")
+        SELFTEST = "selftest", _("Test of the studio's mailbox")
 
     to = models.EmailField(_("to"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SERVICE)
     subject = models.CharField(_("subject"), max_length=300)
     body_text = models.TextField(_("text"))
     body_html = models.TextField(_("HTML"), blank=True)
@@ -37,6 +48,10 @@ class OutboxEmail(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    # When to try (again); empty: at once.
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # Given up after the last attempt (the owner is told).
+    failed_at = models.DateTimeField(_("gave up"), null=True, blank=True)
     # Set by the sender that is delivering it, so that two senders never send it twice.
     claimed_at = models.DateTimeField(_("being sent since"), null=True, blank=True)
     last_error = models.CharField(_("last error"), max_length=500, blank=True)
@@ -58,7 +73,11 @@ class OutboxEmail(models.Model):
         verbose_name = _("email")
         verbose_name_plural = _("outbox")
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["sent_at", "created_at"]), models.Index(fields=["to"])]
+        indexes = [
+            models.Index(fields=["sent_at", "created_at"]),
+            models.Index(fields=["to"]),
+            models.Index(fields=["sent_at", "failed_at", "next_attempt_at"]),
+        ]
 
     def __str__(self) -> str:
         return self.subject
@@ -68,6 +87,8 @@ class RateLimitHit(models.Model):
     """One use of a limited public form, counted in the database so that every gunicorn
     worker sees the same counts."""
 
+    # What is counted ("address", "client", "unknown-mail"); the value only as a keyed hash.
+    scope = models.CharField(_("scope"), max_length=20, blank=True)
     key = models.CharField(_("key"), max_length=64, db_index=True)
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 
@@ -103,7 +124,9 @@ class Newsletter(models.Model):
         editable=False,
         related_name="+",
     )
-    recipients = models.PositiveIntegerField(_("recipients"), default=0, editable=False)
+    queued = models.PositiveIntegerField(_("queued"), default=0, editable=False)
+    # Counted as each message actually goes out (consent.marketing.newsletters.record_sent).
+    recipients = models.PositiveIntegerField(_("sent"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("newsletter")
@@ -112,3 +135,19 @@ class Newsletter(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class OwnerNotice(models.Model):
+    """That the owner was told of something once (a verified request, a breach's deadline,
+    a failed email, a job that did not run), so that no notice is sent twice. The key names
+    the thing by kind and id, never by a person's data."""
+
+    key = models.CharField(_("key"), max_length=100, unique=True)
+    created_at = models.DateTimeField(_("told"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("notice to the studio")
+        verbose_name_plural = _("notices to the studio")
+
+    def __str__(self) -> str:
+        return self.key

@@ -130,6 +130,39 @@ class StudioSettings(models.Model):
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(10)],
     )
+    # Act on Electronic Communications Services 917/2014, §200(2): off unless the owner
+    # turns it on, and then only within its conditions (consent.marketing.permissions).
+    existing_customer_marketing = models.BooleanField(
+        _("email and text-message marketing to existing customers without consent"),
+        default=False,
+        help_text=_(
+            "The law (917/2014, §200(2)) allows it only: to customers who bought a service "
+            "of the studio, of the studio's own similar services, when the customer was "
+            "told at the purchase that they may refuse it, and with a free and easy way to "
+            "refuse in every message. Only purchases marked 'told of marketing' count. Off, "
+            "email and text messages go only to people who consented."
+        ),
+    )
+    existing_customer_months = models.PositiveSmallIntegerField(
+        _("months a purchase counts for marketing"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(36)],
+        help_text=_("How long after a purchase its buyer counts as an existing customer."),
+    )
+    financial_year_end_month = models.PositiveSmallIntegerField(
+        _("financial year ends: month"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(12)],
+    )
+    financial_year_end_day = models.PositiveSmallIntegerField(
+        _("financial year ends: day"),
+        default=31,
+        validators=[MinValueValidator(1), MaxValueValidator(31)],
+        help_text=_(
+            "Bookkeeping material is kept 6 years from the end of the year in which the "
+            "financial year ended (Accounting Act 1336/1997, 2:10 §)."
+        ),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

@@ -18,6 +18,9 @@ class RightsRequest(models.Model):
         RECTIFICATION = "rectification", _("Correction of data")
         ERASURE = "erasure", _("Erasure")
         OBJECTION = "objection", _("Objection to direct marketing")
+        # GDPR Art. 21(1): to a use resting on the studio's legitimate interests, on
+        # grounds of the person's own situation; the owner weighs it.
+        OBJECTION_OTHER = "objection_other", _("Objection to another use of my data")
         RESTRICTION = "restriction", _("Restriction of processing")
         PORTABILITY = "portability", _("A machine-readable copy")
 

@@ -1,7 +1,5 @@
 """Newsletter sign-up (double opt-in) and one-click unsubscribe."""
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -34,17 +32,8 @@ def subscribe(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         if data["website"]:
             return redirect("consent:subscribe_sent")
-        allowed = ratelimit.hit(
-            "subscribe-ip",
-            client_ip(request),
-            limit=settings.RIGHTS_LIMIT_PER_IP,
-            window=timedelta(hours=1),
-        ) and ratelimit.hit(
-            "subscribe-email",
-            data["email"].lower(),
-            limit=settings.RIGHTS_LIMIT_PER_EMAIL,
-            window=timedelta(hours=1),
-        )
+        # One budget with the rights form per address and per client.
+        allowed = ratelimit.allow_public_form(email=data["email"], client_ip=client_ip(request))
         if not allowed:
             return render(request, "consent/rate_limited.html", status=429)
         with transaction.atomic():

@@ -17,7 +17,7 @@ from consent.acts.consent import record_consent
 from consent.acts.erasure import bookkeeping_until, upcoming_courses
 from consent.acts.objection import has_objected
 from consent.forms import ContactDetailsForm, EmailChangeForm
-from consent.marketing.permissions import permissions_of
+from consent.marketing.permissions import consent_wording, permissions_of
 from consent.models import ConsentEvent, RightsRequest
 from consent.views.common import REPORT, private, session_customer, session_scope
 from customers.models import Customer
@@ -45,7 +45,10 @@ def _my_data_page(
             "contact_form": contact_form or ContactDetailsForm(instance=customer),
             "email_form": email_form or EmailChangeForm(customer=customer),
             "objected": has_objected(customer),
-            "permissions": permissions_of(customer),
+            "permissions": [
+                (purpose, channel, permission, consent_wording(purpose, channel))
+                for purpose, channel, permission in permissions_of(customer)
+            ],
             "kept_until": bookkeeping_until(customer),
             "open_requests": customer.rights_requests.filter(
                 status__in=RightsRequest.OPEN_STATUSES
@@ -106,7 +109,10 @@ def my_data(request: HttpRequest) -> HttpResponse:
             channel=channel,
             action=ConsentEvent.Action.GIVEN if action == "give" else ConsentEvent.Action.WITHDRAWN,
             source=ConsentEvent.Source.OWN_PAGE,
-            wording=_("Changed on the customer's own page: %(purpose)s, %(channel)s.")
+            # The ledger keeps the words next to the switch the person pressed (Art. 7(1)).
+            wording=consent_wording(purpose, channel)
+            if action == "give"
+            else _("Refused on my own page: %(purpose)s, %(channel)s.")
             % {
                 "purpose": ConsentEvent.Purpose(purpose).label,
                 "channel": ConsentEvent.Channel(channel).label,

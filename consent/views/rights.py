@@ -38,7 +38,7 @@ def rights_form(request: HttpRequest) -> HttpResponse:
         if data["website"]:
             # A bot filled in the hidden field: answer as usual, do nothing.
             return redirect("consent:rights_sent")
-        if not ratelimit.allow_rights_request(email=data["email"], client_ip=client_ip(request)):
+        if not ratelimit.allow_public_form(email=data["email"], client_ip=client_ip(request)):
             return render(request, "consent/rate_limited.html", status=429)
         requests.submit_request(
             email=data["email"],

@@ -34,7 +34,11 @@ def test_the_report_carries_the_article_15_information(customer_everywhere):
     info = build_access_report(customer=customer_everywhere)["information"]
     for key in ("purposes", "categories", "recipients", "retention", "rights", "complaint"):
         assert key in info
-    assert len(info["rights"]) == 6
+    rights = " ".join(str(r) for r in info["rights"])
+    assert len(info["rights"]) == 8
+    # The general right to object (Art. 21(1)) and withdrawal of consent (Art. 7(3)) too.
+    assert "21(1)" in rights or "21 artiklan 1 kohta" in rights
+    assert "suostumuksesi" in rights or "withdraw a consent" in rights
     assert "tietosuoja.fi" in info["complaint"]
 
 

@@ -180,14 +180,12 @@ def test_erasure_removes_mail_to_every_address_the_person_used(owner, customer):
         template="rights_extended",
         context={"request": request},
         language="fi",
-        send_now=False,
     )
     queue_email(
         to="someone.else@example.fi",
         template="rights_extended",
         context={"request": request},
         language="fi",
-        send_now=False,
         request=request,
     )
     queue_email(
@@ -195,7 +193,6 @@ def test_erasure_removes_mail_to_every_address_the_person_used(owner, customer):
         template="rights_nothing_held",
         context={"request": request},
         language="fi",
-        send_now=False,
     )
     erasure.erase_customer(customer=customer, actor=owner)
     left = set(OutboxEmail.objects.values_list("to", flat=True))
@@ -310,7 +307,6 @@ def test_send_pending_sends_and_erased_persons_mail_is_gone(owner, customer):
         language="fi",
         customer=customer,
         request=request,
-        send_now=False,
     )
     erasure.erase_customer(customer=customer, actor=owner)
     send_pending()

@@ -28,6 +28,9 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def data_dir(settings, tmp_path: Path) -> Path:
     settings.DATA_DIR = tmp_path
+    # Unencrypted backups here, whatever the environment says (test_backup_encrypted.py).
+    settings.BACKUP_RECIPIENTS = []
+    settings.BACKUP_IDENTITY_FILE = ""
     return tmp_path
 
 
@@ -353,6 +356,7 @@ def test_the_commands_back_up_and_restore_with_progress_and_a_summary(
     extension = "sqlite3" if connection.vendor == "sqlite" else "pgdump"
     (written,) = data_dir.glob(f"rekisteri-*.{extension}")
     assert f"Backup written: {written}" in out.getvalue()
+    assert "Warning: this backup is not encrypted (BACKUP_RECIPIENTS is empty)" in err.getvalue()
     progress = [line for line in err.getvalue().splitlines() if line.startswith("backup: ")]
     assert progress and progress[-1] == "backup: 100 %"
     assert all(line.endswith(" %") for line in progress)

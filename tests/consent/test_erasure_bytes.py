@@ -63,7 +63,6 @@ def test_an_erased_persons_bytes_leave_the_database_files(
         language="fi",
         customer=person,
         request=request,
-        send_now=False,
     )
     # The background sender's connection, open throughout.
     sender = sqlite3.connect(connection.settings_dict["NAME"])

@@ -2,18 +2,21 @@
 one-click unsubscribe, the audience and the newsletter."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.test import Client
+from django.test import Client, override_settings
+from django.utils import timezone
 
 from consent.acts.consent import record_consent
 from consent.acts.objection import record_objection
+from consent.mail.outbox import send_pending
 from consent.marketing import audience, newsletters
 from consent.marketing import unsubscribe as unsubscribe_links
 from consent.marketing.permissions import permission
-from consent.models import ConsentEvent, Newsletter, OutboxEmail
+from consent.models import ConsentEvent, Newsletter, OutboxEmail, StudioSettings
 from consent.records.notice import current_notice
 from customers.models import Customer, Interaction, Purchase
 
@@ -21,16 +24,43 @@ pytestmark = pytest.mark.django_db
 P, Ch, A, S = ConsentEvent.Purpose, ConsentEvent.Channel, ConsentEvent.Action, ConsentEvent.Source
 
 
-def _buyer(customer):
-    Purchase.objects.create(customer=customer, description="Kurssi", amount=Decimal("90"))
+def _buyer(customer, *, told=True, days_ago=30, status="paid"):
+    Purchase.objects.create(
+        customer=customer,
+        description="Kurssi",
+        amount=Decimal("90"),
+        purchased_on=timezone.localdate() - timedelta(days=days_ago),
+        status=status,
+        cancelled_on=None if status == "paid" else timezone.localdate(),
+        marketing_notice_given=told,
+    )
     return customer
 
 
-def test_email_marketing_needs_consent_or_the_existing_customer_basis(customer):
-    assert permission(customer, P.NEWSLETTER, Ch.EMAIL).refusal == "no_consent"
+def _subscriber(customer):
+    """Someone in the email newsletter's audience: they consented."""
+    record_consent(
+        customer=customer,
+        purpose=P.NEWSLETTER,
+        channel=Ch.EMAIL,
+        action=A.GIVEN,
+        source=S.WEB_FORM,
+        wording="Kyllä, lähettäkää uutiskirje",
+        actor=None,
+    )
+    return customer
+
+
+def _existing_customer_marketing(on=True, months=12):
+    StudioSettings.objects.filter(pk=StudioSettings.load().pk).update(
+        existing_customer_marketing=on, existing_customer_months=months
+    )
+
+
+def test_email_and_sms_marketing_need_consent_by_default_even_from_a_buyer(customer):
     _buyer(customer)
-    verdict = permission(customer, P.NEWSLETTER, Ch.EMAIL)
-    assert verdict.allowed and verdict.basis == "existing_customer"
+    for channel in (Ch.EMAIL, Ch.SMS):
+        assert permission(customer, P.NEWSLETTER, channel).refusal == "no_consent"
     record_consent(
         customer=customer,
         purpose=P.NEWSLETTER,
@@ -41,6 +71,28 @@ def test_email_marketing_needs_consent_or_the_existing_customer_basis(customer):
         actor=None,
     )
     assert permission(customer, P.NEWSLETTER, Ch.EMAIL).basis == "consent"
+    assert permission(customer, P.NEWSLETTER, Ch.SMS).refusal == "no_consent"
+
+
+def test_the_existing_customer_exception_only_when_on_and_only_within_its_conditions(customer):
+    _existing_customer_marketing(months=12)
+    assert permission(customer, P.NEWSLETTER, Ch.EMAIL).refusal == "no_consent"
+    _buyer(customer, told=False)  # not told at the purchase that they may refuse
+    assert permission(customer, P.NEWSLETTER, Ch.EMAIL).refusal == "no_consent"
+    _buyer(customer, days_ago=400)  # told, but longer ago than the owner's period
+    _buyer(customer, status="refunded")
+    assert permission(customer, P.NEWSLETTER, Ch.EMAIL).refusal == "no_consent"
+    assert customer not in list(audience.audience_people(purpose=P.NEWSLETTER, channel=Ch.SMS))
+    _buyer(customer, days_ago=10)
+    for channel in (Ch.EMAIL, Ch.SMS):
+        verdict = permission(customer, P.NEWSLETTER, channel)
+        assert verdict.allowed and verdict.basis == "existing_customer"
+    assert customer in list(audience.audience_people(purpose=P.NEWSLETTER, channel=Ch.SMS))
+    assert audience.audience(purpose=P.NEWSLETTER, channel=Ch.EMAIL).bases == {
+        "existing_customer": 1
+    }
+    _existing_customer_marketing(on=False)
+    assert permission(customer, P.NEWSLETTER, Ch.EMAIL).refusal == "no_consent"
 
 
 def test_post_and_phone_are_allowed_until_the_person_opts_out(customer):
@@ -60,12 +112,13 @@ def test_post_and_phone_are_allowed_until_the_person_opts_out(customer):
 
 
 def test_research_needs_consent_even_from_a_customer(customer):
+    _existing_customer_marketing()
     _buyer(customer)
     assert not permission(customer, P.RESEARCH, Ch.EMAIL).allowed
 
 
 def test_an_objection_removes_the_person_from_every_audience_at_once(customer):
-    _buyer(customer)
+    _subscriber(customer)
     record_consent(
         customer=customer,
         purpose=P.RESEARCH,
@@ -79,21 +132,23 @@ def test_an_objection_removes_the_person_from_every_audience_at_once(customer):
     for purpose in P:
         for channel in Ch:
             found = audience.audience(purpose=purpose, channel=channel)
-            assert customer not in found.customers
-            assert found.refusals["objected"] == 1
+            assert customer not in list(audience.audience_people(purpose=purpose, channel=channel))
+            assert found.refusals["objected"] == 1 and found.count == 0
 
 
 def test_restricted_and_suppressed_people_are_in_no_audience(customer):
     from consent.mail.suppression import suppress
     from consent.models import Suppression
 
-    _buyer(customer)
-    other = _buyer(Customer.objects.create(first_name="B", last_name="C", email="b@example.fi"))
+    _subscriber(customer)
+    other = _subscriber(
+        Customer.objects.create(first_name="B", last_name="C", email="b@example.fi")
+    )
     Customer.objects.filter(pk=customer.pk).update(restricted_at="2026-01-01T00:00:00Z")
     suppress(email=other.email, reason=Suppression.Reason.ERASURE)
     found = audience.audience(purpose=P.NEWSLETTER, channel=Ch.EMAIL)
-    assert found.customers == []
-    assert found.refusals == {"restricted": 1, "suppressed": 1}
+    assert list(audience.audience_people(purpose=P.NEWSLETTER, channel=Ch.EMAIL)) == []
+    assert found.count == 0 and found.refusals == {"restricted": 1, "suppressed": 1}
 
 
 def _link(body: str, kind: str) -> str:
@@ -122,7 +177,7 @@ def test_double_opt_in(client, django_capture_on_commit_callbacks):
     assert "uutiskirje" in event.wording.lower() or "newsletter" in event.wording.lower()
     assert event.notice_version == current_notice().number
     assert event.ip_network == "203.0.113.0/24"
-    assert customer in audience.audience(purpose=P.NEWSLETTER, channel=Ch.EMAIL).customers
+    assert customer in list(audience.audience_people(purpose=P.NEWSLETTER, channel=Ch.EMAIL))
 
 
 def test_nothing_is_pre_ticked_and_an_unticked_box_is_refused(client):
@@ -140,7 +195,7 @@ def test_a_forged_subscription_link_gets_a_clear_page(client):
 def test_the_newsletter_reaches_the_audience_with_rfc8058_headers_and_its_own_links(
     smtp_server, owner, customer, django_capture_on_commit_callbacks
 ):
-    _buyer(customer)
+    _subscriber(customer)
     subscriber = Customer.objects.create(first_name="T", last_name="Tilaaja", email="t@example.fi")
     record_consent(
         customer=subscriber,
@@ -180,9 +235,8 @@ def test_the_newsletter_reaches_the_audience_with_rfc8058_headers_and_its_own_li
     assert response.status_code == 200
     withdrawn = ConsentEvent.objects.get(action="withdrawn")
     assert withdrawn.source == "unsubscribe"
-    assert (
-        withdrawn.customer
-        not in audience.audience(purpose=P.NEWSLETTER, channel=Ch.EMAIL).customers
+    assert withdrawn.customer not in list(
+        audience.audience_people(purpose=P.NEWSLETTER, channel=Ch.EMAIL)
     )
 
 
@@ -198,7 +252,7 @@ def test_the_unsubscribe_get_changes_nothing_and_offers_the_own_data_page(client
 
 
 def test_someone_who_unsubscribed_after_queueing_is_not_sent_to(owner, customer):
-    _buyer(customer)
+    _subscriber(customer)
     newsletter = Newsletter.objects.create(subject="S", body="B")
     newsletters.send_newsletter(newsletter=newsletter, actor=owner)
     unsubscribe_links.unsubscribe(
@@ -212,7 +266,7 @@ def test_someone_who_unsubscribed_after_queueing_is_not_sent_to(owner, customer)
 
 
 def test_the_owner_sees_the_audience_and_why_others_are_left_out(client, owner, customer):
-    _buyer(customer)
+    _subscriber(customer)
     Customer.objects.create(first_name="Ei", last_name="Lupaa", email="ei@example.fi")
     client.force_login(owner)
     page = client.get(
@@ -232,17 +286,25 @@ def test_the_owner_sees_the_audience_and_why_others_are_left_out(client, owner, 
 def test_the_owner_writes_and_sends_a_newsletter_in_the_admin(
     client, owner, customer, django_capture_on_commit_callbacks
 ):
-    _buyer(customer)
+    _subscriber(customer)
     client.force_login(owner)
-    response = client.post(
-        "/admin/consent/newsletter/add/",
-        {"purpose": "newsletter", "subject": "Kevät", "body": "Uudet kurssit"},
-    )
+    settings_override = {"EMAIL_BACKEND": "tests.consent.failing_backend.EmailBackend"}
+    with override_settings(**settings_override), django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/admin/consent/newsletter/add/",
+            {"purpose": "newsletter", "subject": "Kevät", "body": "Uudet kurssit"},
+        )
     newsletter = Newsletter.objects.get()
-    assert response.status_code == 302 and newsletter.recipients == 1
-    response = client.post(f"/admin/consent/newsletter/{newsletter.pk}/send-batch/", follow=True)
-    assert [m.to for m in mail.outbox] == [[customer.email]]
-    assert "1 / 1" in client.get("/admin/consent/newsletter/").content.decode()
+    # Queued, but not sent: not on the customer's history, not in the count of sent.
+    assert response.status_code == 302 and newsletter.queued == 1 and newsletter.recipients == 0
+    assert not customer.interactions.filter(text="Uutiskirje").exists()
+    OutboxEmail.objects.update(next_attempt_at=None)
+    send_pending()
+    newsletter.refresh_from_db()
+    assert [m.to for m in mail.outbox] == [[customer.email]] and newsletter.recipients == 1
+    assert customer.interactions.filter(subject="Kevät", direction="outgoing").count() == 1
+    page = client.get(f"/admin/consent/newsletter/{newsletter.pk}/change/").content.decode()
+    assert "send-batch" not in page
 
 
 def test_staff_cannot_send_newsletters_or_export_the_audience(client, staff):
@@ -280,7 +342,7 @@ def test_the_customer_switches_a_channel_on_their_own_page(
 def test_the_customer_page_shows_each_permission_with_its_basis_and_the_ledger(
     client, owner, customer
 ):
-    _buyer(customer)
+    _subscriber(customer)
     record_objection(customer=customer, source=S.OWN_PAGE, actor=None)
     client.force_login(owner)
     page = client.get(f"/admin/customers/customer/{customer.pk}/change/", HTTP_ACCEPT_LANGUAGE="en")
@@ -334,7 +396,7 @@ def test_a_later_import_does_not_bring_marketing_back_to_someone_who_objected(ow
     assert customer.enrollments.count() == 1  # the booking is imported...
     for purpose in P:
         for channel in Ch:  # ...and marketing stays off everywhere
-            assert customer not in audience.audience(purpose=purpose, channel=channel).customers
+            assert customer not in list(audience.audience_people(purpose=purpose, channel=channel))
     assert ConsentEvent.objects.filter(action="given").count() == 0
 
 
@@ -345,3 +407,59 @@ def test_the_suppression_list_knows_a_phone_however_it_is_typed():
     suppress(phone="+358401234567", reason=Suppression.Reason.OBJECTION)
     assert is_suppressed(phone="040 123 4567")
     assert not is_suppressed(phone="040 765 4321")
+
+
+def test_the_audience_and_the_one_person_rule_agree_for_every_purpose_and_channel(owner):
+    """The audience sorts the register in the database; permission() decides for one person.
+    Over people in every state they must give the same answer."""
+    from consent.mail.suppression import suppress
+    from consent.models import Suppression
+
+    _existing_customer_marketing()
+    people = [
+        Customer.objects.create(
+            first_name=f"P{n}",
+            last_name="Testi",
+            email=f"p{n}@example.fi" if n % 5 else "",
+            phone=f"+35840555{n:04d}" if n % 3 else "",
+            street_address="Katu 1" if n % 2 else "",
+            postal_code="00100" if n % 2 else "",
+            city="Helsinki" if n % 2 else "",
+        )
+        for n in range(1, 16)
+    ]
+    _subscriber(people[0])
+    _buyer(people[1])
+    _buyer(people[2], told=False)
+    record_objection(customer=people[3], source=S.OWN_PAGE, actor=None)
+    _subscriber(people[4])
+    record_consent(
+        customer=people[4],
+        purpose=P.NEWSLETTER,
+        channel=Ch.EMAIL,
+        action=A.WITHDRAWN,
+        source=S.UNSUBSCRIBE,
+        wording="x",
+        actor=None,
+    )
+    Customer.objects.filter(pk=people[5].pk).update(restricted_at=timezone.now())
+    suppress(phone=people[6].phone, reason=Suppression.Reason.ERASURE)
+    record_objection(customer=people[7], source=S.OWN_PAGE, actor=None)
+    _subscriber(people[7])  # a fresh consent after the objection, email only
+    record_consent(
+        customer=people[8],
+        purpose=P.RESEARCH,
+        channel=Ch.SMS,
+        action=A.GIVEN,
+        source=S.ADMIN,
+        wording="x",
+        actor=None,
+    )
+    for purpose in P:
+        for channel in Ch:
+            found = set(audience.audience_people(purpose=purpose, channel=channel))
+            one_by_one = {c for c in people if permission(c, purpose, channel).allowed}
+            assert found == one_by_one, (purpose, channel)
+            counted = audience.audience(purpose=purpose, channel=channel)
+            assert counted.count == len(found)
+            assert counted.count + sum(counted.refusals.values()) == len(people)

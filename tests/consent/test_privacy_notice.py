@@ -147,6 +147,9 @@ def test_the_owner_edits_the_settings_in_the_admin_and_a_new_version_is_publishe
                 "purposes": ["customer_relationship", "marketing"],
                 "booking_calendar": "Varaa heti",
                 "customer_retention_years": "3",
+                "existing_customer_months": "12",
+                "financial_year_end_month": "12",
+                "financial_year_end_day": "31",
             },
         )
     assert response.status_code == 302

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
 from consent.mail.suppression import is_suppressed
 from consent.models import ConsentEvent, OutboxEmail, RightsRequest
@@ -294,6 +295,10 @@ def test_a_failed_send_keeps_the_request_and_the_email_for_a_retry(
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     from django.core.management import call_command
 
+    call_command("send_outbox")  # not yet: it waits a minute before the next try
+    waiting.refresh_from_db()
+    assert waiting.sent_at is None and waiting.next_attempt_at > timezone.now()
+    OutboxEmail.objects.update(next_attempt_at=timezone.now())
     call_command("send_outbox")
     waiting.refresh_from_db()
     assert waiting.sent_at is not None

@@ -10,7 +10,7 @@ from django.core import mail
 from consent.acts.erasure import erase_customer
 from consent.acts.objection import record_objection
 from consent.mail.suppression import is_suppressed, suppress
-from consent.marketing.audience import audience
+from consent.marketing.audience import audience_people
 from consent.marketing.signup import request_subscription
 from consent.models import ConsentEvent, LinkToken, Suppression
 from customers.models import Customer
@@ -69,12 +69,12 @@ def test_a_suppressed_address_is_asked_for_consent_again(
     # The button alone is not enough: nothing is revived.
     assert client.post(path).status_code == 400
     assert is_suppressed(email=customer.email)
-    assert customer not in audience(purpose="newsletter", channel="email").customers
+    assert customer not in list(audience_people(purpose="newsletter", channel="email"))
     # Ticked again: the new consent counts, for email only.
     assert client.post(path, {"consent": "on"}).status_code == 200
     assert not is_suppressed(email=customer.email) and is_suppressed(phone=customer.phone)
-    assert customer in audience(purpose="newsletter", channel="email").customers
-    assert customer not in audience(purpose="newsletter", channel="sms").customers
+    assert customer in list(audience_people(purpose="newsletter", channel="email"))
+    assert customer not in list(audience_people(purpose="newsletter", channel="sms"))
 
 
 def test_an_erased_person_who_signs_up_again_is_reachable_by_email(
@@ -85,8 +85,8 @@ def test_an_erased_person_who_signs_up_again_is_reachable_by_email(
     path = _signup(email, django_capture_on_commit_callbacks)
     client.post(path, {"consent": "on"})
     back = Customer.objects.get(email=email)
-    assert back in audience(purpose="newsletter", channel="email").customers
+    assert back in list(audience_people(purpose="newsletter", channel="email"))
     assert Suppression.objects.filter(reason="erasure").count() == 1  # the phone's
     assert is_suppressed(phone=phone)
     suppress(email=email, reason=Suppression.Reason.OBJECTION)
-    assert back not in audience(purpose="newsletter", channel="email").customers
+    assert back not in list(audience_people(purpose="newsletter", channel="email"))

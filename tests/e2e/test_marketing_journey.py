@@ -36,7 +36,7 @@ def test_sign_up_confirm_and_unsubscribe(browser_page, live_server, smtp_server,
     page.click("main form button[type=submit]")
     page.wait_for_selector("h1")
     customer = Customer.objects.get(email="selja.tilaaja@example.fi")
-    assert customer in audience.audience(purpose="newsletter", channel="email").customers
+    assert customer in list(audience.audience_people(purpose="newsletter", channel="email"))
 
     newsletter = Newsletter.objects.create(subject="Kevään kurssit", body="Tervetuloa joogaan!")
     newsletters.send_newsletter(newsletter=newsletter, actor=owner)
@@ -51,4 +51,4 @@ def test_sign_up_confirm_and_unsubscribe(browser_page, live_server, smtp_server,
     page.click("main form button[type=submit]")
     page.wait_for_selector("h1")
     assert ConsentEvent.objects.filter(customer=customer, action="withdrawn").exists()
-    assert customer not in audience.audience(purpose="newsletter", channel="email").customers
+    assert customer not in list(audience.audience_people(purpose="newsletter", channel="email"))

@@ -24,8 +24,11 @@ class Command(BaseCommand):
         "file and renamed to PATH only when complete, so a failed backup leaves nothing "
         "under PATH; a checksum file PATH.json is written beside it. PATH defaults to "
         "DATA_DIR/backups/rekisteri-YYYYmmdd-HHMMSS.sqlite3 (or .pgdump); a folder gets "
-        "that name inside it. Backups hold personal data: keep them encrypted off the "
-        "machine. Restore with `manage.py restore`."
+        "that name inside it. With age public keys in BACKUP_RECIPIENTS the backup is "
+        "encrypted for them (age format, `.age` added to the name; it opens only with a "
+        "matching private key, never kept on the server); without, it is written "
+        "unencrypted, with a warning. Backups hold personal data: keep them encrypted off "
+        "the machine. Restore with `manage.py restore`."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -40,7 +43,14 @@ class Command(BaseCommand):
         except BackupError as e:
             raise CommandError(str(e)) from e
         when = timezone.localtime(info.created_at).strftime("%d.%m.%Y %H.%M.%S")
+        encrypted = ", encrypted (age)" if info.encrypted else ""
         self.stdout.write(
-            f"Backup written: {info.path} ({human_size(info.size)}, {info.vendor}, "
+            f"Backup written: {info.path} ({human_size(info.size)}, {info.vendor}{encrypted}, "
             f"as of {when}; checksum in {info.path.name}.json)."
         )
+        if not info.encrypted:
+            self.stderr.write(
+                "Warning: this backup is not encrypted (BACKUP_RECIPIENTS is empty): it holds "
+                "personal data in the clear. Set BACKUP_RECIPIENTS to an age public key, or "
+                "encrypt the file before it leaves the machine (README.md, Backups)."
+            )

@@ -6,7 +6,13 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from consent.management.commands.backup import human_size
-from rekisteri.backup import BackupError, inspect_backup, restore_backup
+from rekisteri.backup import (
+    BackupError,
+    Keys,
+    check_the_saved_copy_opens,
+    inspect_backup,
+    restore_backup,
+)
 
 
 class Command(BaseCommand):
@@ -17,8 +23,10 @@ class Command(BaseCommand):
         "come back, and so do the objections, consents and restrictions of the customers "
         "still in the register. A file that is not a backup of this app, or is of the "
         "other database type, is refused and the database left untouched. The current "
-        "database is saved first to DATA_DIR/backups/rekisteri-before-restore-*. Asks for "
-        "confirmation unless --yes is given."
+        "database is saved first to DATA_DIR/backups/rekisteri-before-restore-* (encrypted "
+        "when BACKUP_RECIPIENTS is set). An encrypted backup (age) needs its private key: "
+        "--identity FILE or BACKUP_IDENTITY_FILE; without it, or with a key that does not "
+        "open it, nothing is done. Asks for confirmation unless --yes is given."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -36,10 +44,35 @@ class Command(BaseCommand):
             action="store_true",
             help="Do not save the current database before replacing it.",
         )
+        parser.add_argument(
+            "--identity",
+            "-i",
+            action="append",
+            metavar="FILE",
+            help=(
+                "The age private key file (as `age-keygen -o` writes it) that opens an "
+                "encrypted backup; `-` reads it from standard input (then give --yes); may "
+                "be given more than once. Default: BACKUP_IDENTITY_FILE. With "
+                "BACKUP_RECIPIENTS set it must also open the copy saved before the restore "
+                "(or give --no-save). Read only for the restore: keep the key off the server."
+            ),
+        )
 
-    def handle(self, *args: Any, path: str, yes: bool, no_save: bool, **options: Any) -> None:
+    def handle(
+        self,
+        *args: Any,
+        path: str,
+        yes: bool,
+        no_save: bool,
+        identity: list[str] | None = None,
+        **options: Any,
+    ) -> None:
+        # Read once, when first needed: a key given on standard input (`-i -`) included.
+        keys = Keys(identity)
         try:
-            info = inspect_backup(path)
+            info = inspect_backup(path, identity=keys)
+            if not no_save:
+                check_the_saved_copy_opens(keys)
         except BackupError as e:
             raise CommandError(str(e)) from e
         when = (
@@ -47,8 +80,9 @@ class Command(BaseCommand):
             if info.created_at
             else "an unknown time"
         )
+        encrypted = ", encrypted (age)" if info.encrypted else ""
         self.stdout.write(
-            f"Backup {info.path}: {info.vendor}, as of {when}, {human_size(info.size)}."
+            f"Backup {info.path}: {info.vendor}{encrypted}, as of {when}, {human_size(info.size)}."
         )
         if not yes:
             self.stdout.write(
@@ -76,6 +110,7 @@ class Command(BaseCommand):
                 info.path,
                 progress=progress if options["verbosity"] >= 1 else None,
                 save_current=not no_save,
+                identity=keys,
             )
         except BackupError as e:
             raise CommandError(str(e)) from e

@@ -1,26 +1,26 @@
-"""Send the emails still waiting in the outbox (after a failed send)."""
+"""Send the emails that are due in the outbox now (the worker does this continuously)."""
 
-import time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand
 
-from consent.mail.outbox import send_pending
+from consent.mail.outbox import Outcome, send_due
 
 
 class Command(BaseCommand):
     help = (
-        "Retry every unsent email in the outbox. With --loop SECONDS keeps retrying at that "
-        "interval (for a container's side job); a message is given up after 20 attempts."
+        "Send the emails in the outbox that are due now: new ones, and failed ones whose "
+        "pause before the next try has passed. The background worker (`manage.py worker`) "
+        "does this every few seconds; this command is for a one-off run. Messages another "
+        "sender is delivering at the same moment are left to it."
     )
 
-    def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--loop", type=int, default=0, metavar="SECONDS")
-
-    def handle(self, *args: Any, loop: int, **options: Any) -> None:
-        while True:
-            sent, failed = send_pending()
-            self.stdout.write(f"Outbox: {sent} sent, {failed} still failing.")
-            if not loop:
-                return
-            time.sleep(loop)
+    def handle(self, *args: Any, **options: Any) -> None:
+        done = send_due()
+        self.stdout.write(
+            f"Outbox: {done[Outcome.SENT]} sent, "
+            f"{done[Outcome.FAILED]} failed (tried again later), "
+            f"{done[Outcome.GAVE_UP]} given up, "
+            f"{done[Outcome.TAKEN]} taken by another sender, "
+            f"{done[Outcome.DROPPED]} no longer allowed (not sent)."
+        )

@@ -1,0 +1,19 @@
+"""The project package as an app: the background worker's job records and commands, and
+the SQLite files' modes."""
+
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class RekisteriConfig(AppConfig):
+    name = "rekisteri"
+    label = "rekisteri"
+    verbose_name = _("Operations")
+
+    def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
+        from rekisteri import personal_data  # noqa: F401  (fills the inventory)
+        from rekisteri.sqlite import restrict_file_modes
+
+        connection_created.connect(restrict_file_modes, dispatch_uid="rekisteri-sqlite-modes")
