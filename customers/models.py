@@ -180,6 +180,16 @@ class Customer(HealthGuardedModel):
         when = min(when, timezone.now())
         Customer.objects.filter(pk=self.pk, last_activity_at__lt=when).update(last_activity_at=when)
 
+    def remember_language(self, language: str) -> None:
+        """Write to the person from now on in the language they last used with the studio:
+        a confirmed sign-up or a verified request counts as their choice (one query, and
+        none when nothing changes). An unknown code is ignored.
+        """
+        if language not in dict(settings.LANGUAGES) or language == self.language:
+            return
+        self.language = language
+        Customer.objects.filter(pk=self.pk).update(language=language)
+
 
 class Course(models.Model):
     name = models.CharField(_("name"), max_length=200)

@@ -178,6 +178,8 @@ def verify_request(*, raw_token: str) -> RightsRequest:
         request.save(update_fields=["status", "verified_at"])
         audit.record(Action.VERIFY, obj=request)
         if request.customer is not None:
+            # Confirmed from the person's inbox: their language from now on (issue 10 §1).
+            request.customer.remember_language(request.language)
             earlier = open_request_like(
                 customer=request.customer,
                 request_type=request.request_type,
@@ -230,6 +232,7 @@ def start_request(*, customer: Customer, request_type: str, language: str) -> Ri
     """
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
+        customer.remember_language(language)
         earlier = open_request_like(customer=customer, request_type=request_type)
         if earlier is not None:
             return earlier

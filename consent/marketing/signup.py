@@ -7,6 +7,7 @@ suppression list (its owner objected, or was erased) is not revived by the link 
 confirmation page asks for the consent again, in the words of the sign-up form.
 """
 
+from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -101,7 +102,9 @@ def confirm_subscription(
         email = link.new_email
         customer = Customer.objects.select_for_update().filter(email=email).first()
         if customer is None:
-            customer = _new_subscriber(email=email, name=link.name)
+            customer = _new_subscriber(email=email, name=link.name, language=link.language)
+        else:
+            customer.remember_language(link.language)
         if permission(customer, Purpose.NEWSLETTER, Channel.EMAIL).basis != Basis.CONSENT:
             # Asked for and confirmed from the person's own inbox (and, for a suppressed
             # address, ticked again): an earlier objection, erasure or unsubscription
@@ -121,7 +124,7 @@ def confirm_subscription(
     return customer
 
 
-def _new_subscriber(*, email: str, name: str) -> Customer:
+def _new_subscriber(*, email: str, name: str, language: str) -> Customer:
     first, _sep, last = name.strip().partition(" ")
     length = concrete_field(Customer, "first_name").max_length or 100
     # Cut, not refused: the person confirmed from their inbox, and a name can be corrected
@@ -132,6 +135,8 @@ def _new_subscriber(*, email: str, name: str) -> Customer:
         email=email,
         origin=Customer.Origin.WEB_REGISTRATION,
     )
+    if language in dict(settings.LANGUAGES):
+        customer.language = language
     customer.full_clean()
     customer.save()
     return customer
