@@ -11,9 +11,15 @@ class RekisteriConfig(AppConfig):
     verbose_name = _("Operations")
 
     def ready(self) -> None:
+        from django.contrib.auth.models import Group
         from django.db.backends.signals import connection_created
 
         from rekisteri import personal_data  # noqa: F401  (fills the inventory)
+        from rekisteri.roles import group_label
+
+        # The user form's group picker, the user list's filter and the group list all show
+        # str(group): the roles appear translated there (issue 10 §6).
+        Group.__str__ = group_label  # type: ignore[assignment,method-assign]
         from rekisteri.sqlite import restrict_file_modes
 
         connection_created.connect(restrict_file_modes, dispatch_uid="rekisteri-sqlite-modes")

@@ -5,10 +5,27 @@ customers and courses and record interactions and attendance, and cannot delete,
 or manage users. Data migrations call `sync_roles` so that the groups exist from the start.
 """
 
+from typing import TYPE_CHECKING
+
 from django.contrib.auth.management import create_permissions
+from django.utils.translation import gettext_lazy as _
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import Group
 
 OWNER = "Owner"
 STAFF = "Staff"
+
+# The groups keep their stored English names (data migrations and tests find them by
+# name); people see them in their own language.
+ROLE_LABELS = {OWNER: _("Owner"), STAFF: _("Staff")}
+
+
+def group_label(group: "Group") -> str:
+    """A group's name as shown in the admin: a role in the reader's language."""
+    label = ROLE_LABELS.get(group.name)
+    return str(label) if label is not None else group.name
+
 
 _CRUD = ("add", "change", "delete", "view")
 

@@ -75,10 +75,13 @@ def queue_email(
     Every message ends with who sends it and how to reach them (the controller, from the
     studio settings: GDPR Art. 13(1)(a), R31), and a link to the privacy notice.
     """
+    footer = _footer_context()
+    # Every message may name the studio (the controller) in its text.
+    context = {"studio_name": footer["studio"].controller_name, **context}
     with translation.override(language):
         subject = render_to_string(f"emails/{template}.subject.txt", context).strip()
         text = render_to_string(f"emails/{template}.txt", context).rstrip() + "\n"
-        text += render_to_string("emails/_footer.txt", _footer_context())
+        text += render_to_string("emails/_footer.txt", footer)
         html = render_to_string(
             "emails/base.html", {"subject": subject, "body": text, "language": language}
         )

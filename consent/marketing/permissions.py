@@ -53,7 +53,7 @@ class Refusal:
 BASIS_LABELS = {
     Basis.CONSENT: _("consent"),
     Basis.EXISTING_CUSTOMER: _("existing customer (917/2014 §200(2))"),
-    Basis.UNTIL_OPT_OUT: _("allowed until the person refuses"),
+    Basis.UNTIL_OPT_OUT: _("until the person refuses (legitimate interest)"),
 }
 REFUSAL_LABELS = {
     Refusal.NO_CONSENT: _("no consent"),
@@ -63,19 +63,19 @@ REFUSAL_LABELS = {
     Refusal.SUPPRESSED: _("on the marketing ban list"),
     Refusal.NO_ADDRESS: _("no address for this channel"),
 }
-# For the person, on their own page.
+# For the person, on their own page: one phrase each, the state and its reason together.
 OWN_BASIS_LABELS = {
-    Basis.CONSENT: _("you have consented"),
-    Basis.EXISTING_CUSTOMER: _("as our customer, until you refuse"),
-    Basis.UNTIL_OPT_OUT: _("until you refuse"),
+    Basis.CONSENT: _("allowed: you have consented"),
+    Basis.EXISTING_CUSTOMER: _("allowed as you are our customer, until you refuse"),
+    Basis.UNTIL_OPT_OUT: _("allowed until you refuse"),
 }
 OWN_REFUSAL_LABELS = {
-    Refusal.NO_CONSENT: _("not without your consent"),
-    Refusal.WITHDRAWN: _("you have refused"),
-    Refusal.OBJECTED: _("you have forbidden direct marketing"),
-    Refusal.RESTRICTED: _("the use of your data is restricted"),
-    Refusal.SUPPRESSED: _("your address is on our marketing ban list"),
-    Refusal.NO_ADDRESS: _("we have no address for this"),
+    Refusal.NO_CONSENT: _("not allowed without your consent"),
+    Refusal.WITHDRAWN: _("not allowed: you have refused"),
+    Refusal.OBJECTED: _("not allowed: you have forbidden direct marketing"),
+    Refusal.RESTRICTED: _("not allowed: the use of your data is restricted"),
+    Refusal.SUPPRESSED: _("not allowed: your address is on our marketing ban list"),
+    Refusal.NO_ADDRESS: _("not possible: we have no address for this"),
 }
 
 
