@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -24,7 +24,7 @@ from consent.models import (
     Recipient,
     StudioSettings,
 )
-from consent.records import notice
+from consent.records import bookkeeping, notice
 
 
 @admin.register(Recipient)
@@ -75,6 +75,19 @@ class StudioSettingsForm(forms.ModelForm):
             "financial_year_end_month",
             "financial_year_end_day",
         )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        month = cleaned.get("financial_year_end_month")
+        day = cleaned.get("financial_year_end_day")
+        if month is not None and day is not None:
+            # The bookkeeping period counts from this day (Accounting Act 1336/1997, 2:10 §).
+            try:
+                bookkeeping.check_financial_year_end(month, day)
+            except ValidationError as error:
+                self.add_error("financial_year_end_day", error)
+        return cleaned
 
 
 @admin.register(StudioSettings)
