@@ -9,7 +9,8 @@ RETENTION_RULES) and nothing else:
   ended (Accounting Act 1336/1997, 2:10 §; consent/records/bookkeeping.py);
 - records of answered requests and of disclosures, breach records, web requests nobody
   confirmed, spent or expired links, rate-limit counts, sent emails and audit entries,
-  each by its own rule;
+  each by its own rule (breach and disclosure records can be deleted by nothing else:
+  `_delete`);
 - the copies of the database saved before a restore (they hold people erased since).
 
 On PostgreSQL the tables rows were deleted from are vacuumed afterwards, so that the dead
@@ -33,6 +34,7 @@ from consent.models import (
     Breach,
     ConsentEvent,
     Disclosure,
+    KeptRecordQuerySet,
     LinkToken,
     OutboxEmail,
     RateLimitHit,
@@ -166,6 +168,15 @@ def _expired_queries(*, today: date, now: datetime) -> list[tuple[str, QuerySet]
     ]
 
 
+def _delete(queryset: QuerySet) -> tuple[int, dict[str, int]]:
+    """Delete rows past their period. Breach and disclosure records refuse every other
+    deletion (KeptRecordQuerySet): this is the one path that removes them, and only here,
+    after the period their rule states (GDPR Art. 5(1)(e), 33(5))."""
+    if isinstance(queryset, KeptRecordQuerySet):
+        return queryset.delete_past_retention()
+    return queryset.delete()
+
+
 def apply_retention(
     *, dry_run: bool, today: date | None = None, actor: User | None = None
 ) -> RetentionResult:
@@ -186,7 +197,7 @@ def apply_retention(
             if dry_run:
                 result.add(kind, queryset.count())
                 continue
-            deleted = queryset.delete()[1]
+            deleted = _delete(queryset)[1]
             result.add(kind, deleted.get(queryset.model._meta.label, 0))
             touched |= {apps.get_model(label)._meta.db_table for label, n in deleted.items() if n}
         copies = restore_copies(today=today)
