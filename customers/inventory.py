@@ -109,7 +109,8 @@ RETENTION_RULES: dict[Retention, RetentionRule] = {
         ),
         RetentionRule(
             Retention.BOOKKEEPING,
-            _("the end of the financial year of the purchase"),
+            # The studio's financial year decides the date: consent/records/bookkeeping.py.
+            _("the end of the calendar year in which the purchase's financial year ended"),
             years=6,
             why=_("the Accounting Act (1336/1997, 2:10 §) requires vouchers to be kept"),
         ),

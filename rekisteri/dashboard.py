@@ -224,20 +224,28 @@ def newsletter_audience() -> dict[str, Any]:
 
 
 def breaches_due(now: datetime) -> dict[str, Any]:
-    """Breaches the Ombudsman has not been told of, with no reason recorded for not
-    telling: their 72 hours run (GDPR Art. 33(1))."""
+    """Breaches awaiting notification of the Ombudsman (their 72 hours run, GDPR Art.
+    33(1)), and among them the overdue ones, by the breach log's one rule
+    (BreachQuerySet.awaiting_notification, .with_overdue): one query."""
     from consent.models import Breach
 
     found = list(
-        Breach.objects.filter(ombudsman_notified_at__isnull=True, not_notified_reason="")
-        .order_by("discovered_at")
+        Breach.objects.awaiting_notification()
+        .with_overdue(now)
+        .order_by("discovered_at", "pk")
         .only("pk", "discovered_at", "description")
     )
     items = []
-    for breach in found[:BREACHES_SHOWN]:
+    for breach in found:
         hours = (breach.notify_by - now).total_seconds() / 3600
-        items.append({"breach": breach, "overdue": hours < 0, "hours": abs(int(hours))})
-    return {"items": items, "count": len(found)}
+        items.append({"breach": breach, "overdue": breach.is_overdue, "hours": abs(int(hours))})
+    overdue = [item for item in items if item["overdue"]]
+    return {
+        "items": items[:BREACHES_SHOWN],
+        "count": len(items),
+        "overdue": overdue[:BREACHES_SHOWN],
+        "overdue_count": len(overdue),
+    }
 
 
 def failing_emails() -> dict[str, Any]:

@@ -16,6 +16,7 @@ from consent.acts.retention import apply_retention, restore_copies
 from consent.mail.notify import notify_owners, owner_addresses
 from consent.mail.outbox import Kind, queue_email, site_link
 from consent.models import Breach, LinkToken, OutboxEmail, RateLimitHit, StudioSettings
+from consent.models.records import NOTIFY_WITHIN
 from consent.records.deadlines import due_soon
 from rekisteri import backup as backups
 from rekisteri.models import JobRun
@@ -84,19 +85,22 @@ def alerts() -> str:
     out, emails given up, a scheduled job that did not run."""
     now = timezone.now()
     told = 0
-    for breach in Breach.objects.filter(
-        ombudsman_notified_at__isnull=True,
-        discovered_at__gt=now - timedelta(hours=72) - BREACH_WARNING,
-    ).exclude(risk=Breach.Risk.UNLIKELY):
-        if breach.notify_by - now <= BREACH_WARNING:
-            told += notify_owners(
-                template="owner_breach_deadline",
-                context={
-                    "breach": breach,
-                    "link": site_link(reverse("admin:consent_breach_change", args=[breach.pk])),
-                },
-                key=f"breach:{breach.pk}",
-            )
+    # The breach log's own rule of which breach awaits notification and which is overdue
+    # (BreachQuerySet): a reminder when a day is left, and a second one once overdue.
+    for breach in (
+        Breach.objects.awaiting_notification()
+        .filter(discovered_at__lte=now - NOTIFY_WITHIN + BREACH_WARNING)
+        .with_overdue(now)
+    ):
+        told += notify_owners(
+            template="owner_breach_deadline",
+            context={
+                "breach": breach,
+                "overdue": breach.is_overdue,
+                "link": site_link(reverse("admin:consent_breach_change", args=[breach.pk])),
+            },
+            key=f"breach-overdue:{breach.pk}" if breach.is_overdue else f"breach:{breach.pk}",
+        )
     failed = OutboxEmail.objects.filter(failed_at__isnull=False).exclude(kind=Kind.OWNER)
     newest = failed.order_by("-pk").values_list("pk", flat=True).first()
     if newest is not None:

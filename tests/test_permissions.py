@@ -161,17 +161,17 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "consent/noticeversion/<path:object_id>/delete/": (FORBIDDEN, FORBIDDEN),
     "consent/noticeversion/<path:object_id>/change/": (FORBIDDEN, OK),  # read-only
     "consent/noticeversion/<path:object_id>/": (REDIRECT, REDIRECT),
-    # Disclosures to authorities and breaches: the owner's.
+    # Disclosures to authorities and breaches: the owner's; nobody deletes one (Art. 5(2), 33(5)).
     "consent/disclosure/": (FORBIDDEN, OK),
     "consent/disclosure/add/": (FORBIDDEN, OK),
     "consent/disclosure/<path:object_id>/history/": (FORBIDDEN, OK),
-    "consent/disclosure/<path:object_id>/delete/": (FORBIDDEN, OK),
+    "consent/disclosure/<path:object_id>/delete/": (FORBIDDEN, FORBIDDEN),  # never deleted
     "consent/disclosure/<path:object_id>/change/": (FORBIDDEN, OK),
     "consent/disclosure/<path:object_id>/": (REDIRECT, REDIRECT),
     "consent/breach/": (FORBIDDEN, OK),
     "consent/breach/add/": (FORBIDDEN, OK),
     "consent/breach/<path:object_id>/history/": (FORBIDDEN, OK),
-    "consent/breach/<path:object_id>/delete/": (FORBIDDEN, OK),
+    "consent/breach/<path:object_id>/delete/": (FORBIDDEN, FORBIDDEN),  # never deleted
     "consent/breach/<path:object_id>/change/": (FORBIDDEN, OK),
     "consent/breach/<path:object_id>/": (REDIRECT, REDIRECT),
     # The consent ledger: append-only. Staff and the owner read it and record a consent
@@ -238,8 +238,8 @@ ACTIONS: dict[str, tuple[set[str], set[str]]] = {
     "consent.Recipient": (set(), {"delete_selected"}),
     "consent.StudioSettings": (set(), set()),
     "consent.NoticeVersion": (set(), set()),
-    "consent.Disclosure": (set(), {"delete_selected"}),
-    "consent.Breach": (set(), {"delete_selected"}),
+    "consent.Disclosure": (set(), set()),  # never deleted
+    "consent.Breach": (set(), set()),  # never deleted
     "consent.ConsentEvent": (set(), set()),
     "consent.Suppression": (set(), set()),
     "consent.AuditEntry": (set(), set()),

@@ -17,10 +17,12 @@ from django.utils.translation import gettext as _
 from consent.mail.links import TokenError, TokenProblem, use_token
 from consent.models import LinkToken, Recipient, StudioSettings
 from consent.records import audit
+from consent.records.bookkeeping import bookkeeping_until
 from consent.records.notice import retention_text
 from customers.inventory import (
     Category,
     ModelRule,
+    Retention,
     categories_in_use,
     concrete_field,
     personal_rules,
@@ -115,6 +117,21 @@ def information(*, studio: StudioSettings) -> dict[str, Any]:
     }
 
 
+def _section_retention(
+    rule: ModelRule, customer: Customer, *, studio: StudioSettings, held: bool
+) -> str:
+    """A table's retention period; for the purchases the person has, also the day until
+    which the newest is kept for bookkeeping (Accounting Act 1336/1997, 2:10 §)."""
+    text = retention_text(rule.retention, studio=studio)
+    if rule.retention == Retention.BOOKKEEPING and held:
+        until = bookkeeping_until(customer, studio=studio)
+        if until is not None:
+            text += "; " + _("your newest purchase is kept until %(date)s") % {
+                "date": formats.date_format(until, "SHORT_DATE_FORMAT")
+            }
+    return text
+
+
 def build_access_report(*, customer: Customer) -> dict[str, Any]:
     """Everything the register holds about `customer`, with the Art. 15 information.
 
@@ -135,7 +152,7 @@ def build_access_report(*, customer: Customer) -> dict[str, Any]:
                     {"name": f.name, "label": str(f.verbose_name).capitalize()} for f in fields
                 ],
                 "rows": rows,
-                "retention": retention_text(rule.retention, studio=studio),
+                "retention": _section_retention(rule, customer, studio=studio, held=bool(rows)),
             }
         )
     return {

@@ -38,6 +38,7 @@ from consent.mail.outbox import queue_email
 from consent.mail.suppression import suppress
 from consent.models import LinkToken, OutboxEmail, RightsRequest, Suppression
 from consent.records import audit
+from consent.records.bookkeeping import bookkeeping_until
 from customers.inventory import (
     ERASED_PLACEHOLDER,
     Erasure,
@@ -45,7 +46,6 @@ from customers.inventory import (
     Retention,
     concrete_field,
     personal_rules,
-    retention_rule,
 )
 from customers.models import Course, Customer, Enrollment, Purchase
 from rekisteri.sqlite import checkpoint_sqlite
@@ -77,15 +77,6 @@ class ErasureResult:
     @property
     def summary(self) -> str:
         return ", ".join(f"{name}: {count}" for name, count in self.counts.items() if count)
-
-
-def bookkeeping_until(customer: Customer) -> date | None:
-    """The last day the newest purchase must be kept: the bookkeeping period counted from
-    the end of the year of the purchase (Accounting Act 1336/1997, 2:10 §)."""
-    newest = customer.purchases.order_by("-purchased_on").first()
-    if newest is None:
-        return None
-    return date(newest.purchased_on.year + retention_rule(Retention.BOOKKEEPING).years, 12, 31)
 
 
 def upcoming_courses(customer: Customer) -> list[Course]:

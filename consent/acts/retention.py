@@ -4,11 +4,13 @@ RETENTION_RULES) and nothing else:
 
 - customers with no activity for the studio's retention period are erased, through the
   one erasure act (`erase_customer`);
-- purchases kept for bookkeeping only (their buyer erased) once the bookkeeping period
-  from the end of their financial year has passed (Accounting Act 1336/1997, 2:10 §);
+- purchases kept for bookkeeping only (their buyer erased) once their bookkeeping period
+  has passed: 6 years from the end of the calendar year in which their financial year
+  ended (Accounting Act 1336/1997, 2:10 §; consent/records/bookkeeping.py);
 - records of answered requests and of disclosures, breach records, web requests nobody
   confirmed, spent or expired links, rate-limit counts, sent emails and audit entries,
-  each by its own rule;
+  each by its own rule (breach and disclosure records can be deleted by nothing else:
+  `_delete`);
 - the copies of the database saved before a restore (they hold people erased since).
 
 On PostgreSQL the tables rows were deleted from are vacuumed afterwards, so that the dead
@@ -32,6 +34,7 @@ from consent.models import (
     Breach,
     ConsentEvent,
     Disclosure,
+    KeptRecordQuerySet,
     LinkToken,
     OutboxEmail,
     RateLimitHit,
@@ -39,6 +42,7 @@ from consent.models import (
     StudioSettings,
 )
 from consent.records import audit
+from consent.records.bookkeeping import last_purchase_day_to_delete
 from customers.inventory import Retention, retention_rule
 from customers.models import Customer, Purchase
 
@@ -90,12 +94,6 @@ def inactive_customers(*, today: date | None = None) -> QuerySet[Customer]:
     )
 
 
-def last_bookkeeping_year_to_delete(today: date) -> int:
-    """Purchases of this year and earlier have been kept their bookkeeping period: a
-    voucher of year Y is kept until the end of year Y + 6 (2:10 §)."""
-    return today.year - retention_rule(Retention.BOOKKEEPING).years - 1
-
-
 def restore_copies(*, today: date) -> list[Path]:
     """The copies saved before a restore whose period has passed."""
     folder = Path(settings.DATA_DIR) / "backups"
@@ -121,7 +119,7 @@ def _expired_queries(*, today: date, now: datetime) -> list[tuple[str, QuerySet]
             "bookkeeping purchases deleted",
             Purchase.objects.filter(
                 customer__isnull=True,
-                purchased_on__year__lte=last_bookkeeping_year_to_delete(today),
+                purchased_on__lte=last_purchase_day_to_delete(today),
             ),
         ),
         (
@@ -170,6 +168,15 @@ def _expired_queries(*, today: date, now: datetime) -> list[tuple[str, QuerySet]
     ]
 
 
+def _delete(queryset: QuerySet) -> tuple[int, dict[str, int]]:
+    """Delete rows past their period. Breach and disclosure records refuse every other
+    deletion (KeptRecordQuerySet): this is the one path that removes them, and only here,
+    after the period their rule states (GDPR Art. 5(1)(e), 33(5))."""
+    if isinstance(queryset, KeptRecordQuerySet):
+        return queryset.delete_past_retention()
+    return queryset.delete()
+
+
 def apply_retention(
     *, dry_run: bool, today: date | None = None, actor: User | None = None
 ) -> RetentionResult:
@@ -190,7 +197,7 @@ def apply_retention(
             if dry_run:
                 result.add(kind, queryset.count())
                 continue
-            deleted = queryset.delete()[1]
+            deleted = _delete(queryset)[1]
             result.add(kind, deleted.get(queryset.model._meta.label, 0))
             touched |= {apps.get_model(label)._meta.db_table for label, n in deleted.items() if n}
         copies = restore_copies(today=today)

@@ -5,14 +5,15 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import formats, timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from consent.admin.common import ReadOnlyAdmin
@@ -24,7 +25,9 @@ from consent.models import (
     Recipient,
     StudioSettings,
 )
-from consent.records import notice
+from consent.models.records import BREACH_DATA_CATEGORIES, BreachQuerySet
+from consent.records import bookkeeping, breaches, notice
+from customers.inventory import Category
 
 
 @admin.register(Recipient)
@@ -75,6 +78,19 @@ class StudioSettingsForm(forms.ModelForm):
             "financial_year_end_month",
             "financial_year_end_day",
         )
+
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
+        month = cleaned.get("financial_year_end_month")
+        day = cleaned.get("financial_year_end_day")
+        if month is not None and day is not None:
+            # The bookkeeping period counts from this day (Accounting Act 1336/1997, 2:10 §).
+            try:
+                bookkeeping.check_financial_year_end(month, day)
+            except ValidationError as error:
+                self.add_error("financial_year_end_day", error)
+        return cleaned
 
 
 @admin.register(StudioSettings)
@@ -140,6 +156,8 @@ class NoticeVersionAdmin(ReadOnlyAdmin):
 
 @admin.register(Disclosure)
 class DisclosureAdmin(admin.ModelAdmin):
+    """The record of disclosures: nobody deletes one (KeptRecordQuerySet), only retention."""
+
     list_display = ("disclosed_at", "customer", "recipient", "ground")
     list_filter = ("ground", "disclosed_at")
     list_select_related = ("customer",)
@@ -147,37 +165,138 @@ class DisclosureAdmin(admin.ModelAdmin):
     autocomplete_fields = ("customer",)
     readonly_fields = ("recorded_by",)
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # superusers included: the record documents what was done (Art. 5(2))
+
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         if obj.recorded_by_id is None:
             obj.recorded_by = request.user
         super().save_model(request, obj, form, change)
 
 
+class BreachForm(forms.ModelForm):
+    """The breach log's form: the categories as check boxes; the rules are the model's
+    (`Breach.clean`), so that the form and every other path refuse the same things."""
+
+    subject_categories = forms.MultipleChoiceField(
+        label=capfirst(_("whose data")),
+        choices=Breach.SubjectCategory.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The categories of people (GDPR Art. 33(3)(a))."),
+    )
+    data_categories = forms.MultipleChoiceField(
+        label=capfirst(_("categories of data affected")),
+        choices=[(c, Category(c).label) for c in BREACH_DATA_CATEGORIES],
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("The categories of personal data (GDPR Art. 33(3)(a))."),
+    )
+
+    class Meta:
+        model = Breach
+        fields = (
+            "discovered_at",
+            "description",
+            "risk",
+            "subject_categories",
+            "affected_count",
+            "affected_customers",
+            "data_categories",
+            "data_affected",
+            "records_count",
+            "consequences",
+            "measures",
+            "contact_point",
+            "ombudsman_notified_at",
+            "late_reason",
+            "not_notified_reason",
+            "customers_notified_at",
+            "customers_exemption",
+            "customers_exemption_detail",
+        )
+
+
 @admin.register(Breach)
 class BreachAdmin(admin.ModelAdmin):
-    list_display = ("discovered_at", "short_description", "risk", "ombudsman_deadline")
+    """The breach log (GDPR Art. 33-34): the owner records every breach, its 72 hours
+    count down, and a high risk gets a draft message to the customers. Nobody deletes a
+    breach (KeptRecordQuerySet); only retention does, after its period."""
+
+    form = BreachForm
+    list_display = (
+        "discovered_at",
+        "short_description",
+        "risk",
+        "ombudsman_deadline",
+        "customers_notified_at",
+    )
     list_filter = ("risk",)
     list_select_related = False
     autocomplete_fields = ("affected_customers",)
-    readonly_fields = ("ombudsman_deadline", "recorded_by")
+    readonly_fields = ("ombudsman_deadline", "recorded_by", "customer_notice_draft")
     fieldsets = (
-        (None, {"fields": ("discovered_at", "description", "measures", "recorded_by")}),
+        (None, {"fields": ("discovered_at", "description", "risk", "recorded_by")}),
         (
-            _("Who and what"),
-            {"fields": ("affected_customers", "affected_count", "data_affected", "risk")},
+            _("Whose data and what data (GDPR Art. 33(3)(a))"),
+            {
+                "fields": (
+                    "subject_categories",
+                    "affected_count",
+                    "affected_customers",
+                    "data_categories",
+                    "data_affected",
+                    "records_count",
+                )
+            },
         ),
         (
-            _("Notifications"),
+            _("Consequences and measures (GDPR Art. 33(3)(b)-(d))"),
+            {"fields": ("consequences", "measures", "contact_point")},
+        ),
+        (
+            _("The Data Protection Ombudsman (GDPR Art. 33)"),
             {
                 "fields": (
                     "ombudsman_deadline",
                     "ombudsman_notified_at",
-                    "customers_notified_at",
+                    "late_reason",
                     "not_notified_reason",
-                )
+                ),
+                "description": _(
+                    "Notify the Data Protection Ombudsman within 72 hours of becoming aware "
+                    "of the breach (tietosuoja.fi), unless it is unlikely to result in a risk "
+                    "to people. Until then the breach may be saved without either."
+                ),
+            },
+        ),
+        (
+            _("The customers (GDPR Art. 34)"),
+            {
+                "fields": (
+                    "customers_notified_at",
+                    "customers_exemption",
+                    "customers_exemption_detail",
+                    "customer_notice_draft",
+                ),
+                "description": _(
+                    "A high risk to people means telling the affected customers without "
+                    "undue delay, in clear language."
+                ),
             },
         ),
     )
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        queryset = super().get_queryset(request)
+        assert isinstance(queryset, BreachQuerySet)
+        return queryset.with_overdue()
+
+    def get_changeform_initial_data(self, request: HttpRequest) -> dict[str, Any]:
+        initial = super().get_changeform_initial_data(request)
+        initial.setdefault("contact_point", breaches.default_contact_point())
+        return initial
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # superusers included: Art. 33(5) asks every breach to be documented
 
     @admin.display(description=_("what happened"))
     def short_description(self, breach: Breach) -> str:
@@ -190,15 +309,47 @@ class BreachAdmin(admin.ModelAdmin):
         when = formats.date_format(timezone.localtime(breach.notify_by), "SHORT_DATETIME_FORMAT")
         if breach.ombudsman_notified_at is not None:
             return format_html("{} – {}", when, _("notified"))
-        if breach.risk == Breach.Risk.UNLIKELY:
-            return format_html("{} – {}", when, _("not needed if unlikely to be a risk"))
-        hours = (breach.notify_by - timezone.now()).total_seconds() / 3600
-        if hours < 0:
+        if breach.not_notified_reason.strip():
+            return format_html("{} – {}", when, _("not notified, reason recorded"))
+        if getattr(breach, "is_overdue", False):
             return format_html('<strong class="overdue">{} – {}</strong>', when, _("overdue"))
+        hours = max((breach.notify_by - timezone.now()).total_seconds() / 3600, 0)
         return format_html(
             '<strong class="due-soon">{} – {}</strong>',
             when,
             _("%(hours)d hours left") % {"hours": int(hours)},
+        )
+
+    @admin.display(description=_("draft message to the customers"))
+    def customer_notice_draft(self, breach: Breach) -> str:
+        if breach.pk is None:
+            return str(_("Shown here once the breach is saved with a high risk."))
+        if breach.risk != Breach.Risk.HIGH:
+            return str(_("Needed only for a high risk to people."))
+        boxes = format_html_join(
+            "",
+            '<p><label for="customer-notice-{}">{}</label></p>'
+            '<textarea id="customer-notice-{}" lang="{}" rows="22" cols="80" '
+            'class="vLargeTextField">{}</textarea>',
+            (
+                (
+                    d.language,
+                    f"{d.name}: {d.subject}",
+                    d.language,
+                    d.language,
+                    d.body,
+                )
+                for d in breaches.customer_notices(breach)
+            ),
+        )
+        return format_html(
+            "<p>{}</p>{}",
+            _(
+                "Made from the log's fields. Copy it to your email and edit it there; the "
+                "parts you wrote are as you wrote them, so translate them in the English "
+                "draft. It is not saved here: record the time you sent it above."
+            ),
+            boxes,
         )
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:

@@ -7,8 +7,10 @@ from consent.models.records import (
     AuditEntry,
     Breach,
     Disclosure,
+    KeptRecordQuerySet,
     NoticeVersion,
     Recipient,
+    RecordKept,
     StudioSettings,
 )
 from consent.models.requests import LinkToken, RecipientTask, RightsRequest
@@ -19,6 +21,7 @@ __all__ = [
     "Breach",
     "ConsentEvent",
     "Disclosure",
+    "KeptRecordQuerySet",
     "LinkToken",
     "Newsletter",
     "NoticeVersion",
@@ -27,6 +30,7 @@ __all__ = [
     "RateLimitHit",
     "Recipient",
     "RecipientTask",
+    "RecordKept",
     "RightsRequest",
     "StudioSettings",
     "Suppression",

@@ -1,16 +1,18 @@
 """Accountability records: the studio's settings and notice versions, processors,
 disclosures, breaches and the audit trail (Art. 5(2), 24, 30, 33)."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
+from django.db.models import ExpressionWrapper, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from customers.inventory import Category
 from customers.models import Customer
 
 # The EU member states and the other EEA countries: transfers elsewhere need a safeguard.
@@ -196,8 +198,54 @@ class NoticeVersion(models.Model):
         return f"{self.number} ({timezone.localtime(self.published_at):%d.%m.%Y})"
 
 
-class Disclosure(models.Model):
-    """Data given to someone outside the studio (P8): to whom, what, on what ground, when."""
+class RecordKept(PermissionDenied):
+    """Raised on any attempt to delete a breach or a disclosure record.
+
+    A PermissionDenied, so that a path that reaches it answers 403, not 500."""
+
+
+class KeptRecordQuerySet(models.QuerySet):
+    """Records that nobody deletes, the owner and superusers included: the breach log
+    (GDPR Art. 33(5): the studio documents every breach, so that the Data Protection
+    Ombudsman can verify what was done) and the record of disclosures (Art. 5(2)).
+
+    `delete()` raises, on the queryset and on the row. Their retention periods
+    (customers/inventory.py, RETENTION_RULES: breaches 5 years from becoming aware,
+    disclosures 3 years) are kept by the retention job alone, through its own explicit
+    path `delete_past_retention()`, which it calls only with the rows whose period is
+    over (consent/acts/retention.py). A period rather than "forever": the law sets none
+    for this documentation, and the records may hold personal data (a description, what
+    was disclosed), which is kept no longer than needed (Art. 5(1)(e)); the period is long
+    enough for the Ombudsman to check afterwards what was done. Deleting a customer or a
+    user never deletes these rows: their links are set to NULL (a breach's link to its
+    affected customers is removed by erasure).
+    """
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise RecordKept(
+            _("%(records)s are never deleted: they document what the studio did.")
+            % {"records": str(self.model._meta.verbose_name_plural).capitalize()}
+        )
+
+    def delete_past_retention(self) -> tuple[int, dict[str, int]]:
+        """Delete these rows. Only the retention job calls this, with rows past their
+        retention period."""
+        return super().delete()
+
+
+class KeptRecord(models.Model):
+    """A row of a KeptRecordQuerySet (its default manager): deleting it raises as well."""
+
+    class Meta:
+        abstract = True
+
+    def delete(self, using: Any = None, keep_parents: bool = False) -> tuple[int, dict[str, int]]:
+        return type(self)._default_manager.filter(pk=self.pk).delete()
+
+
+class Disclosure(KeptRecord):
+    """Data given to someone outside the studio (P8): to whom, what, on what ground, when.
+    Never deleted but by retention (KeptRecordQuerySet)."""
 
     class Ground(models.TextChoices):
         LAW = "law", _("An obligation in law (e.g. an authority's lawful request)")
@@ -232,6 +280,8 @@ class Disclosure(models.Model):
         related_name="+",
     )
 
+    objects = KeptRecordQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("disclosure")
         verbose_name_plural = _("disclosures")
@@ -241,34 +291,168 @@ class Disclosure(models.Model):
         return f"{self.recipient} ({timezone.localtime(self.disclosed_at):%d.%m.%Y})"
 
 
-class Breach(models.Model):
-    """A personal data breach (GDPR Art. 33-34, R26)."""
+# The Data Protection Ombudsman is told within 72 hours of becoming aware (Art. 33(1)).
+NOTIFY_WITHIN = timedelta(hours=72)
+# A notification time this far ahead of the clock is a typing error, not a plan.
+_CLOCK_SKEW = timedelta(minutes=10)
+
+
+class BreachQuerySet(KeptRecordQuerySet):
+    """The breach log's one definition of a breach awaiting notification, and of an
+    overdue one: the front page, the change list and the worker's reminder all use it."""
+
+    @staticmethod
+    def _awaiting() -> Q:
+        return ~Q(risk=Breach.Risk.UNLIKELY) & Q(
+            ombudsman_notified_at__isnull=True, not_notified_reason=""
+        )
+
+    @classmethod
+    def _overdue(cls, now: datetime) -> Q:
+        return cls._awaiting() & Q(discovered_at__lt=now - NOTIFY_WITHIN)
+
+    def awaiting_notification(self) -> "BreachQuerySet":
+        """A risk to people (not "unlikely"), the Ombudsman not notified and no reason
+        recorded for not notifying: the studio's 72 hours run (Art. 33(1))."""
+        return self.filter(self._awaiting())
+
+    def overdue(self, now: datetime | None = None) -> "BreachQuerySet":
+        """Awaiting notification, and discovered more than 72 hours before `now`."""
+        return self.filter(self._overdue(now or timezone.now()))
+
+    def with_overdue(self, now: datetime | None = None) -> "BreachQuerySet":
+        """Each row with `is_overdue` (bool) by the same rule, in the same query."""
+        return self.annotate(
+            is_overdue=ExpressionWrapper(
+                self._overdue(now or timezone.now()), output_field=models.BooleanField()
+            )
+        )
+
+
+class Breach(KeptRecord):
+    """A personal data breach (GDPR Art. 33-34, R26), documented whatever its risk
+    (Art. 33(5)), never deleted but by retention (KeptRecordQuerySet).
+
+    What the log asks, and when (`clean`):
+    - at once: the facts of Art. 33(3): the nature of the breach, the categories and
+      approximate numbers of people and of records, the likely consequences, the measures
+      taken or proposed, and a contact point;
+    - for a breach unlikely to result in a risk to people, at once: why the Ombudsman is not
+      notified (the assessment is the decision not to notify, Art. 33(1));
+    - for any other risk, by the end of the 72 hours: when the Ombudsman was notified, or
+      why not. Before then the breach may be saved without either, so that it is recorded
+      the moment the studio becomes aware; the 72 hours count down on the admin's front
+      page, and a breach past them without either is overdue (BreachQuerySet.overdue);
+    - a notification made after the 72 hours: the reasons for the delay (Art. 33(1));
+    - a high risk, by the end of the 72 hours: when the customers were told (Art. 34(1)),
+      or which ground of Art. 34(3) exempts the studio, and how. The admin shows a draft
+      message to the customers (consent/records/breaches.py).
+    """
 
     class Risk(models.TextChoices):
         UNLIKELY = "unlikely", _("Unlikely to result in a risk to people")
         RISK = "risk", _("A risk to people's rights and freedoms")
         HIGH = "high", _("A high risk to people's rights and freedoms")
 
+    class SubjectCategory(models.TextChoices):
+        CUSTOMERS = "customers", _("Customers and former customers")
+        INQUIRERS = "inquirers", _("People who asked about the studio's services")
+        SUBSCRIBERS = "subscribers", _("Newsletter subscribers")
+        STAFF = "staff", _("The studio's owner and staff")
+        OTHERS = "others", _("Others")
+
+    class Exemption(models.TextChoices):
+        """Why a high-risk breach need not be told to each person (Art. 34(3))."""
+
+        PROTECTED = (
+            "protected",
+            _(
+                "The data was unintelligible to anyone not allowed to see it, e.g. encrypted "
+                "(GDPR Art. 34(3)(a))"
+            ),
+        )
+        RISK_REMOVED = (
+            "risk_removed",
+            _("Measures taken since make the high risk no longer likely (GDPR Art. 34(3)(b))"),
+        )
+        PUBLIC_NOTICE = (
+            "public_notice",
+            _(
+                "Telling each person would take disproportionate effort; a public notice was "
+                "given instead (GDPR Art. 34(3)(c))"
+            ),
+        )
+
     discovered_at = models.DateTimeField(_("the studio became aware"), default=timezone.now)
-    description = models.TextField(_("what happened"))
+    description = models.TextField(
+        _("what happened"),
+        help_text=_("The nature of the breach: what happened, how and when, as far as known."),
+    )
     affected_customers = models.ManyToManyField(
         Customer, verbose_name=_("affected customers"), blank=True, related_name="breaches"
     )
-    affected_count = models.PositiveIntegerField(
-        _("number of people affected (estimate)"), null=True, blank=True
+    subject_categories = models.JSONField(
+        _("whose data"), default=list, blank=True, help_text=_("The categories of people.")
     )
-    data_affected = models.TextField(_("what data was affected"))
+    affected_count = models.PositiveIntegerField(
+        _("number of people affected (estimate)"), null=True
+    )
+    data_categories = models.JSONField(_("categories of data affected"), default=list, blank=True)
+    data_affected = models.TextField(
+        _("the data affected, in more detail"),
+        blank=True,
+        help_text=_("E.g. which fields or which list; write no health information."),
+    )
+    records_count = models.PositiveIntegerField(
+        _("number of records affected (estimate)"),
+        null=True,
+        help_text=_("E.g. the number of customer rows, messages or files."),
+    )
+    consequences = models.TextField(
+        _("likely consequences"),
+        default="",
+        help_text=_("What may follow for the people, e.g. unwanted messages or phishing."),
+    )
     risk = models.CharField(_("risk"), max_length=20, choices=Risk.choices)
-    measures = models.TextField(_("measures taken"), blank=True)
+    measures = models.TextField(
+        _("measures taken or proposed"),
+        default="",
+        help_text=_(
+            "What was done to end the breach and lessen its effects, and what the people "
+            "themselves can do."
+        ),
+    )
+    contact_point = models.CharField(
+        _("contact point for more information"),
+        max_length=300,
+        default="",
+        help_text=_("The person and the address the Ombudsman and the customers can ask."),
+    )
     ombudsman_notified_at = models.DateTimeField(
         _("Data Protection Ombudsman notified"), null=True, blank=True
     )
-    customers_notified_at = models.DateTimeField(_("customers notified"), null=True, blank=True)
-    not_notified_reason = models.TextField(
-        _("why not notified"),
+    late_reason = models.TextField(
+        _("reasons for the delay"),
         blank=True,
-        help_text=_("Required when the breach is unlikely to result in a risk and nobody is told."),
+        help_text=_("Required when the Ombudsman was notified more than 72 hours after."),
     )
+    not_notified_reason = models.TextField(
+        _("why the Ombudsman was not notified"),
+        blank=True,
+        help_text=_(
+            "Required when the Ombudsman is not notified, e.g. why the breach is unlikely "
+            "to result in a risk to people."
+        ),
+    )
+    customers_notified_at = models.DateTimeField(_("customers notified"), null=True, blank=True)
+    customers_exemption = models.CharField(
+        _("why the customers were not told"),
+        max_length=20,
+        choices=Exemption.choices,
+        blank=True,
+        help_text=_("Only these grounds excuse not telling the customers of a high risk."),
+    )
+    customers_exemption_detail = models.TextField(_("how the ground applies"), blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),
@@ -279,6 +463,8 @@ class Breach(models.Model):
         related_name="+",
     )
 
+    objects = BreachQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("data breach")
         verbose_name_plural = _("data breaches")
@@ -288,32 +474,103 @@ class Breach(models.Model):
         return f"{timezone.localtime(self.discovered_at):%d.%m.%Y}: {self.description[:60]}"
 
     @property
-    def notify_by(self) -> Any:
+    def notify_by(self) -> datetime:
         """The Ombudsman must be told within 72 hours of becoming aware (Art. 33(1))."""
-        return self.discovered_at + timedelta(hours=72)
+        return self.discovered_at + NOTIFY_WITHIN
 
     def clean(self) -> None:
         super().clean()
-        if (
-            self.risk == self.Risk.UNLIKELY
-            and self.ombudsman_notified_at is None
-            and not self.not_notified_reason.strip()
+        errors: dict[str, list[Any]] = {}
+
+        def refuse(name: str, message: Any) -> None:
+            errors.setdefault(name, []).append(message)
+
+        for name, choices in (
+            ("subject_categories", self.SubjectCategory.values),
+            ("data_categories", BREACH_DATA_CATEGORIES),
         ):
-            raise ValidationError(
-                {"not_notified_reason": _("Say why the Ombudsman was not notified.")}
+            value = getattr(self, name)
+            if not isinstance(value, list) or not value:
+                refuse(name, _("Choose at least one."))
+            elif any(item not in choices for item in value):
+                refuse(name, _("Choose from the list."))
+
+        now = timezone.now()
+        aware = self.discovered_at
+        if aware is not None and aware > now + _CLOCK_SKEW:
+            refuse("discovered_at", _("This time is in the future."))
+        for name in ("ombudsman_notified_at", "customers_notified_at"):
+            when = getattr(self, name)
+            if when is None or aware is None:
+                continue
+            if when < aware:
+                refuse(name, _("This is before the studio became aware of the breach."))
+            elif when > now + _CLOCK_SKEW:
+                refuse(name, _("This time is in the future."))
+        if aware is None or errors.keys() & {"discovered_at", "ombudsman_notified_at"}:
+            # Without a sound time of awareness the 72 hours cannot be counted.
+            if errors:
+                raise ValidationError(errors)
+            return
+
+        notified = self.ombudsman_notified_at
+        reason = self.not_notified_reason.strip()
+        deadline_passed = now > self.notify_by
+        if self.risk == self.Risk.UNLIKELY and notified is None and not reason:
+            refuse(
+                "not_notified_reason",
+                _(
+                    "Say why the Data Protection Ombudsman is not notified: why the breach "
+                    "is unlikely to result in a risk to people (GDPR Art. 33(1) and 33(5))."
+                ),
             )
+        elif self.risk and notified is None and not reason and deadline_passed:
+            refuse(
+                "ombudsman_notified_at",
+                _(
+                    "The 72 hours from becoming aware of the breach are over: record when "
+                    "the Data Protection Ombudsman was notified, or below why it was not "
+                    "(GDPR Art. 33(1))."
+                ),
+            )
+        if notified is not None and notified > self.notify_by and not self.late_reason.strip():
+            refuse(
+                "late_reason",
+                _(
+                    "The Ombudsman was notified more than 72 hours after the studio became "
+                    "aware of the breach: give the reasons for the delay (GDPR Art. 33(1))."
+                ),
+            )
+
+        exemption, detail = self.customers_exemption, self.customers_exemption_detail.strip()
+        if exemption and not detail:
+            refuse("customers_exemption_detail", _("Explain how the ground applies."))
+        if detail and not exemption:
+            refuse("customers_exemption", _("Choose the ground of GDPR Art. 34(3)."))
         if (
             self.risk == self.Risk.HIGH
+            and deadline_passed
             and self.customers_notified_at is None
-            and not self.not_notified_reason.strip()
+            and not exemption
         ):
-            raise ValidationError(
-                {
-                    "not_notified_reason": _(
-                        "A high risk means telling the affected customers; record when, or why not."
-                    )
-                }
+            refuse(
+                "customers_notified_at",
+                _(
+                    "A high risk to people means telling the affected customers without "
+                    "undue delay (GDPR Art. 34(1)): record when they were told, or the "
+                    "ground of Art. 34(3) for not telling them."
+                ),
             )
+        if errors:
+            raise ValidationError(errors)
+
+
+# The categories of data a breach may touch: the inventory's categories of personal data.
+BREACH_DATA_CATEGORIES = [
+    c.value
+    for c in Category
+    if c not in (Category.TECHNICAL, Category.NOT_PERSONAL, Category.STAFF)
+]
 
 
 class AuditEntry(models.Model):

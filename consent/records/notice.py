@@ -12,6 +12,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from consent.models import NoticeVersion, Recipient, StudioSettings
+from consent.records import bookkeeping
 from customers.inventory import Category, Retention, categories_in_use, retention_rule
 
 Purpose = StudioSettings.Purpose
@@ -60,6 +61,8 @@ def retention_text(kind: Retention, *, studio: StudioSettings | None = None) -> 
     """A retention period in words, from the inventory's rule and, where the owner chooses
     the period, the studio's settings: the one wording the notice, the access report and
     the retention command all use."""
+    if kind == Retention.BOOKKEEPING:
+        return bookkeeping.period_text(studio=studio)
     rule = retention_rule(kind)
     years = None
     if rule.setting:
