@@ -83,6 +83,7 @@ from django.db.backends.sqlite3._functions import register as register_sqlite_fu
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from pyrage import DecryptError, EncryptError, IdentityError, RecipientError, x25519
 from pyrage import decrypt_file as age_decrypt_file
 from pyrage import encrypt_file as age_encrypt_file
@@ -175,14 +176,16 @@ def _db() -> dict[str, Any]:
 def _vendor() -> str:
     vendor = connection.vendor
     if vendor not in EXTENSIONS:
-        raise BackupError(f"Backups support SQLite and PostgreSQL, not {vendor}.")
+        raise BackupError(
+            _("Backups support SQLite and PostgreSQL, not %(vendor)s.") % {"vendor": vendor}
+        )
     return vendor
 
 
 def _sqlite_file() -> Path:
     name = str(_db()["NAME"])
     if not name or name.startswith(":memory:") or "mode=memory" in name:
-        raise BackupError("The database is in memory: there is no file to back up or restore.")
+        raise BackupError(_("The database is in memory: there is no file to back up or restore."))
     return Path(name).resolve()
 
 
@@ -243,11 +246,15 @@ def _target(path: str | Path | None, *, encrypted: bool) -> Path:
         # The name says what the file is: `age -d` opens it, sqlite3 or pg_restore do not.
         target = target.with_name(target.name + AGE_SUFFIX)
     if not target.parent.is_dir():
-        raise BackupError(f"The folder {target.parent} does not exist: create it first.")
+        raise BackupError(
+            _("The folder %(folder)s does not exist: create it first.") % {"folder": target.parent}
+        )
     if _vendor() == "sqlite":
         live = _sqlite_file()
         if target.resolve() in (live, Path(f"{live}-wal"), Path(f"{live}-shm")):
-            raise BackupError(f"{target} is the live database itself: choose another path.")
+            raise BackupError(
+                _("%(path)s is the live database itself: choose another path.") % {"path": target}
+            )
     return target
 
 
@@ -294,9 +301,15 @@ def _read_sidecar(path: Path) -> dict[str, Any] | None:
     try:
         data = json.loads(sidecar.read_text(encoding="utf-8"))
     except (OSError, ValueError) as e:
-        raise BackupError(f"{sidecar} cannot be read ({e}): nothing was restored.") from e
+        raise BackupError(
+            _("%(file)s cannot be read (%(error)s): nothing was restored.")
+            % {"file": sidecar, "error": e}
+        ) from e
     if not isinstance(data, dict) or data.get("app") != APP:
-        raise BackupError(f"{sidecar} does not describe a backup of {APP}: nothing was restored.")
+        raise BackupError(
+            _("%(file)s does not describe a backup of %(app)s: nothing was restored.")
+            % {"file": sidecar, "app": APP}
+        )
     return data
 
 
@@ -313,7 +326,10 @@ def _parse_time(value: Any) -> datetime | None:
 # What `--identity` takes: one or more private key files; None means BACKUP_IDENTITY_FILE.
 Identity = str | Path | Sequence[str | Path] | None
 
-_NOT_TOUCHED = "The database was not touched."
+
+def _untouched(message: str) -> str:
+    """`message`, then that the database was left as it was."""
+    return message + " " + _("The database was not touched.")
 
 
 def _recipient_values() -> list[str]:
@@ -323,15 +339,15 @@ def _recipient_values() -> list[str]:
 def _recipient_problem(value: str) -> str:
     """Why `value` is not an age public key, in words that never repeat a private key."""
     if value.upper().startswith("AGE-SECRET-KEY-"):
-        return (
+        return _(
             "BACKUP_RECIPIENTS holds a private key (AGE-SECRET-KEY-…): it takes only public "
             "keys (age1…). Take the private key off the server and keep it offline: it is "
             "needed only to restore."
         )
-    return (
-        f"BACKUP_RECIPIENTS: {value!r} is not an age public key (age1…, the 'Public key' "
+    return _(
+        "BACKUP_RECIPIENTS: %(value)s is not an age public key (age1…, the 'Public key' "
         "that `age-keygen` prints); several keys are separated by commas."
-    )
+    ) % {"value": repr(value)}
 
 
 def recipients() -> list[Any]:
@@ -360,7 +376,7 @@ class Keys:
 
     @property
     def named(self) -> str:
-        return ", ".join("standard input" if str(f) == "-" else str(f) for f in self.files)
+        return ", ".join(_("standard input") if str(f) == "-" else str(f) for f in self.files)
 
     def identities(self) -> list[Any]:
         if self._identities is None:
@@ -378,18 +394,31 @@ def _keys(identity: "Identity | Keys") -> Keys:
 def _read_identities(file: Path) -> list[Any]:
     """The age private keys in a key file as `age-keygen -o` writes it."""
     stdin = str(file) == "-"
-    name = "The key given on standard input" if stdin else f"The key file {file}"
+    name = (
+        _("The key given on standard input")
+        if stdin
+        else _("The key file %(file)s") % {"file": file}
+    )
     try:
         text = sys.stdin.read() if stdin else file.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise BackupError(f"There is no key file at {file}. {_NOT_TOUCHED}") from None
+        raise BackupError(
+            _untouched(_("There is no key file at %(file)s.") % {"file": file})
+        ) from None
     except (OSError, UnicodeDecodeError) as e:
-        raise BackupError(f"{name} cannot be read ({e}). {_NOT_TOUCHED}") from None
+        raise BackupError(
+            _untouched(_("%(name)s cannot be read (%(error)s).") % {"name": name, "error": e})
+        ) from None
     if text.startswith(AGE_MAGIC.decode()):
         raise BackupError(
-            f"{name} is itself encrypted (a key protected by a passphrase): "
-            "decrypt it with `age -d` into a file only you can read, give that file, and "
-            f"delete it after the restore. {_NOT_TOUCHED}"
+            _untouched(
+                _(
+                    "%(name)s is itself encrypted (a key protected by a passphrase): decrypt "
+                    "it with `age -d` into a file only you can read, give that file, and "
+                    "delete it after the restore."
+                )
+                % {"name": name}
+            )
         )
     identities = []
     for number, line in enumerate(text.splitlines(), 1):
@@ -401,11 +430,18 @@ def _read_identities(file: Path) -> list[Any]:
         except IdentityError:
             # The line itself is never repeated: it could be a mistyped private key.
             raise BackupError(
-                f"{name} is not an age private key file: line {number} is not an "
-                f"AGE-SECRET-KEY-1… key (give the file `age-keygen -o` wrote). {_NOT_TOUCHED}"
+                _untouched(
+                    _(
+                        "%(name)s is not an age private key file: line %(line)s is not an "
+                        "AGE-SECRET-KEY-1… key (give the file `age-keygen -o` wrote)."
+                    )
+                    % {"name": name, "line": number}
+                )
             ) from None
     if not identities:
-        raise BackupError(f"{name} holds no age private key (AGE-SECRET-KEY-1…). {_NOT_TOUCHED}")
+        raise BackupError(
+            _untouched(_("%(name)s holds no age private key (AGE-SECRET-KEY-1…).") % {"name": name})
+        )
     return identities
 
 
@@ -425,35 +461,61 @@ def _encrypt(plain: Path, encrypted: Path, keys: list[Any]) -> None:
     try:
         age_encrypt_file(str(plain), str(encrypted), keys)
     except EncryptError as e:
-        raise BackupError(f"Encrypting the backup failed: {e}.") from e
+        raise BackupError(_("Encrypting the backup failed: %(error)s.") % {"error": e}) from e
     # pyrage does not report an error of its last write (say, a full disk): the size of a
     # complete age file is known, so a short one is caught here.
     size = plain.stat().st_size
     if _age_size(encrypted, size) != encrypted.stat().st_size:
-        raise BackupError("The encrypted backup came out incomplete (is the disk full?).")
+        raise BackupError(_("The encrypted backup came out incomplete (is the disk full?)."))
 
 
 def _decrypt(source: Path, plain: Path, keys: Keys, *, sidecar: dict[str, Any]) -> None:
     if not keys.files:
         raise BackupError(
-            f"This backup is encrypted; give the private key with --identity FILE (or set "
-            f"BACKUP_IDENTITY_FILE): {source} opens only with the age private key of one of "
-            f"its recipients. {_NOT_TOUCHED}"
+            _untouched(
+                _(
+                    "This backup is encrypted; give the private key with --identity FILE (or "
+                    "set BACKUP_IDENTITY_FILE): %(path)s opens only with the age private key "
+                    "of one of its recipients."
+                )
+                % {"path": source}
+            )
         )
     identities = keys.identities()
     try:
         age_decrypt_file(str(source), str(plain), identities)
     except DecryptError as e:
-        made_for = ", ".join(str(r) for r in sidecar.get("recipients") or []) or "another key"
-        raise BackupError(
-            f"The key does not open this backup: {source} was encrypted for {made_for}, and "
-            f"the key in {keys.named} is {', '.join(sorted(keys.publics()))} ({e}). Give the "
-            f"private key of the backup's recipient with --identity FILE. {_NOT_TOUCHED}"
-        ) from e
+        made_for = ", ".join(str(r) for r in sidecar.get("recipients") or [])
+        values = {
+            "path": source,
+            "recipients": made_for,
+            "named": keys.named,
+            "publics": ", ".join(sorted(keys.publics())),
+            "error": e,
+        }
+        message = (
+            _(
+                "The key does not open this backup: %(path)s was encrypted for "
+                "%(recipients)s, and the key in %(named)s is %(publics)s (%(error)s). Give "
+                "the private key of the backup's recipient with --identity FILE."
+            )
+            if made_for
+            else _(
+                "The key does not open this backup: %(path)s was encrypted for another key, "
+                "and the key in %(named)s is %(publics)s (%(error)s). Give the private key "
+                "of the backup's recipient with --identity FILE."
+            )
+        )
+        raise BackupError(_untouched(message % values)) from e
     except OSError as e:
         raise BackupError(
-            f"{source} could not be decrypted: it is damaged or incomplete, or there was no "
-            f"room to decrypt it in {plain.parent} ({e}). {_NOT_TOUCHED}"
+            _untouched(
+                _(
+                    "%(path)s could not be decrypted: it is damaged or incomplete, or there "
+                    "was no room to decrypt it in %(folder)s (%(error)s)."
+                )
+                % {"path": source, "folder": plain.parent, "error": e}
+            )
         ) from e
 
 
@@ -464,8 +526,11 @@ def _tool(name: str) -> str:
     found = shutil.which(name)
     if found is None:
         raise BackupError(
-            f"{name} is not installed: install the PostgreSQL client tools of the server's "
-            "version (Debian: apt-get install postgresql-client-15)."
+            _(
+                "%(tool)s is not installed: install the PostgreSQL client tools of the "
+                "server's version (Debian: apt-get install postgresql-client-15)."
+            )
+            % {"tool": name}
         )
     return found
 
@@ -562,9 +627,14 @@ def make_backup(path: str | Path | None = None, *, progress: Progress | None = N
             os.replace(temp_sidecar, _sidecar(target))
             _fsync(target.parent)
     except (OSError, sqlite3.Error, DatabaseError) as e:
-        raise BackupError(f"The backup failed and nothing was written to {target}: {e}") from e
+        raise BackupError(
+            _("The backup failed and nothing was written to %(path)s: %(error)s")
+            % {"path": target, "error": e}
+        ) from e
     except BackupError as e:
-        raise BackupError(f"{e} Nothing was written to {target}.") from e
+        raise BackupError(
+            _("%(error)s Nothing was written to %(path)s.") % {"error": e, "path": target}
+        ) from e
     return BackupInfo(
         path=target,
         vendor=vendor,
@@ -599,8 +669,11 @@ class _Steps:
             self.busy_since = self.busy_since or now
             if now - self.busy_since > BUSY_LIMIT_SECONDS:
                 raise BackupError(
-                    f"The database stayed locked by another connection for over "
-                    f"{BUSY_LIMIT_SECONDS:.0f} s; try again when the app is less busy."
+                    _(
+                        "The database stayed locked by another connection for over "
+                        "%(seconds)s s; try again when the app is less busy."
+                    )
+                    % {"seconds": f"{BUSY_LIMIT_SECONDS:.0f}"}
                 )
             return
         self.busy_since = None
@@ -618,7 +691,7 @@ def _sqlite_timeout() -> float:
 def _backup_sqlite(temp: Path, *, created_at: datetime, progress: Progress | None) -> None:
     source_file = _sqlite_file()
     if not source_file.is_file():
-        raise BackupError(f"The database file {source_file} does not exist.")
+        raise BackupError(_("The database file %(path)s does not exist.") % {"path": source_file})
     source = _sqlite_connect(source_file, timeout=_sqlite_timeout(), isolation_level=None)
     try:
         copy = _sqlite_connect(temp)
@@ -644,7 +717,9 @@ def _backup_sqlite(temp: Path, *, created_at: datetime, progress: Progress | Non
             copy.commit()
             check = copy.execute("PRAGMA integrity_check").fetchall()
             if check != [("ok",)]:
-                raise BackupError(f"The copy failed its integrity check: {check[:3]}.")
+                raise BackupError(
+                    _("The copy failed its integrity check: %(result)s.") % {"result": check[:3]}
+                )
             steps.report(total, total)
         finally:
             copy.close()
@@ -689,8 +764,8 @@ def _backup_postgresql(temp: Path, *, progress: Progress | None) -> None:
     finally:
         process.wait()
     if process.returncode != 0:
-        detail = " ".join(errors[-3:]) or f"exit code {process.returncode}"
-        raise BackupError(f"pg_dump failed: {detail}.")
+        detail = " ".join(errors[-3:]) or _("exit code %(code)s") % {"code": process.returncode}
+        raise BackupError(_("pg_dump failed: %(detail)s.") % {"detail": detail})
     report(total, total)
 
 
@@ -712,7 +787,7 @@ def open_backup(path: str | Path, *, identity: "Identity | Keys" = None) -> Iter
     when this closes, whatever happens."""
     path = Path(path).expanduser()
     if not path.is_file():
-        raise BackupError(f"There is no backup file at {path}.")
+        raise BackupError(_("There is no backup file at %(path)s.") % {"path": path})
     if _head(path).startswith((AGE_MAGIC, AGE_ARMOR_MAGIC)):
         with _open_encrypted(path, _keys(identity)) as info:
             yield info
@@ -732,25 +807,42 @@ def _vendor_of(path: Path, *, shown: Path) -> str:
     if head.startswith(PGDUMP_MAGIC):
         return "postgresql"
     raise BackupError(
-        f"{shown} is not a backup of {APP}: it is neither a SQLite database nor a "
-        f"PostgreSQL dump made by `manage.py backup`. {_NOT_TOUCHED}"
+        _untouched(
+            _(
+                "%(path)s is not a backup of %(app)s: it is neither a SQLite database nor a "
+                "PostgreSQL dump made by `manage.py backup`."
+            )
+            % {"path": shown, "app": APP}
+        )
     )
 
 
 def _other_vendor(path: Path, vendor: str) -> None:
     current = _vendor()
     if vendor != current:
-        kind = "backup" if vendor == "sqlite" else "dump"
-        raise BackupError(
-            f"{path} is a {VENDOR_NAMES[vendor]} {kind}, but this installation's database is "
-            f"{VENDOR_NAMES[current]}: it cannot be restored here. {_NOT_TOUCHED}"
+        message = (
+            _(
+                "%(path)s is a SQLite backup, but this installation's database is "
+                "%(current)s: it cannot be restored here."
+            )
+            if vendor == "sqlite"
+            else _(
+                "%(path)s is a PostgreSQL dump, but this installation's database is "
+                "%(current)s: it cannot be restored here."
+            )
         )
+        raise BackupError(_untouched(message % {"path": path, "current": VENDOR_NAMES[current]}))
 
 
 def _changed(path: Path, sidecar: Path) -> BackupError:
     return BackupError(
-        f"{path} has changed since it was made (its checksum differs from the one "
-        f"in {sidecar.name}): it may be damaged or incomplete. {_NOT_TOUCHED}"
+        _untouched(
+            _(
+                "%(path)s has changed since it was made (its checksum differs from the one "
+                "in %(sidecar)s): it may be damaged or incomplete."
+            )
+            % {"path": path, "sidecar": sidecar.name}
+        )
     )
 
 
@@ -758,9 +850,14 @@ def _no_sidecar(path: Path) -> BackupError:
     # Without its checksum a file cannot be told from a changed one: refused like a
     # tampered file, since a wrong restore could bring back people erased since.
     return BackupError(
-        f"{path} has no checksum file beside it ({_sidecar(path).name}), so it cannot be "
-        "checked to be the backup that was made: it may be damaged or changed. Copy the "
-        f"backup together with its .json file. {_NOT_TOUCHED}"
+        _untouched(
+            _(
+                "%(path)s has no checksum file beside it (%(sidecar)s), so it cannot be "
+                "checked to be the backup that was made: it may be damaged or changed. Copy "
+                "the backup together with its .json file."
+            )
+            % {"path": path, "sidecar": _sidecar(path).name}
+        )
     )
 
 
@@ -770,7 +867,7 @@ def _inspect_plain(path: Path) -> BackupInfo:
     sha256 = _sha256(path)
     if sidecar is not None:
         if sidecar.get("vendor") != vendor or sidecar.get("encrypted"):
-            raise BackupError(f"{_sidecar(path)} describes another file: nothing was restored.")
+            raise _another_file(_sidecar(path))
         if sidecar.get("sha256") != sha256:
             raise _changed(path, _sidecar(path))
     # A SQLite file can be checked anywhere; a dump needs the PostgreSQL tools.
@@ -820,7 +917,7 @@ def _open_encrypted(path: Path, keys: Keys) -> Iterator[BackupInfo]:
         content_sha256 = sidecar.get("sha256")
     vendor = str(sidecar.get("vendor"))
     if vendor not in EXTENSIONS:
-        raise BackupError(f"{sidecar_path} describes another file: nothing was restored.")
+        raise _another_file(sidecar_path)
     _other_vendor(path, vendor)
     folder = _folder()
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -828,12 +925,17 @@ def _open_encrypted(path: Path, keys: Keys) -> Iterator[BackupInfo]:
         _decrypt(path, plain, keys, sidecar=sidecar)
         if content_sha256 != _sha256(plain):
             raise BackupError(
-                f"{path} decrypted into something other than the backup that was made (its "
-                f"checksum differs from the one in {sidecar_path.name}): it may be damaged, "
-                f"or there was no room to decrypt it. {_NOT_TOUCHED}"
+                _untouched(
+                    _(
+                        "%(path)s decrypted into something other than the backup that was "
+                        "made (its checksum differs from the one in %(sidecar)s): it may be "
+                        "damaged, or there was no room to decrypt it."
+                    )
+                    % {"path": path, "sidecar": sidecar_path.name}
+                )
             )
         if _vendor_of(plain, shown=path) != vendor:
-            raise BackupError(f"{sidecar_path} describes another file: nothing was restored.")
+            raise _another_file(sidecar_path)
         info = (
             _inspect_sqlite(plain, shown=path)
             if vendor == "sqlite"
@@ -844,9 +946,18 @@ def _open_encrypted(path: Path, keys: Keys) -> Iterator[BackupInfo]:
         )
 
 
+def _another_file(sidecar: Path) -> BackupError:
+    return BackupError(
+        _("%(file)s describes another file: nothing was restored.") % {"file": sidecar}
+    )
+
+
 def _not_ours(path: Path, why: str) -> BackupError:
     return BackupError(
-        f"{path} is not a backup of {APP} made by `manage.py backup` ({why}). {_NOT_TOUCHED}"
+        _untouched(
+            _("%(path)s is not a backup of %(app)s made by `manage.py backup` (%(why)s).")
+            % {"path": path, "app": APP, "why": why}
+        )
     )
 
 
@@ -860,25 +971,38 @@ def _inspect_sqlite(path: Path, *, shown: Path) -> dict[str, Any]:
                 row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")
             }
             if MARKER_TABLE not in tables:
-                raise _not_ours(shown, f"it is a SQLite database without a {MARKER_TABLE} table")
+                raise _not_ours(
+                    shown,
+                    _("it is a SQLite database without a %(table)s table")
+                    % {"table": MARKER_TABLE},
+                )
             marker = db.execute(
                 f"SELECT app, vendor, created_at FROM {MARKER_TABLE}"  # noqa: S608 - a constant
             ).fetchone()
             if marker is None or marker[0] != APP or marker[1] != "sqlite":
-                raise _not_ours(shown, f"its {MARKER_TABLE} table names another app")
+                raise _not_ours(
+                    shown, _("its %(table)s table names another app") % {"table": MARKER_TABLE}
+                )
             missing = [t for t in REQUIRED_TABLES if t not in tables]
             if missing:
-                raise _not_ours(shown, f"it lacks the tables {', '.join(missing)}")
+                raise _not_ours(
+                    shown, _("it lacks the tables %(tables)s") % {"tables": ", ".join(missing)}
+                )
             check = db.execute("PRAGMA integrity_check").fetchall()
             if check != [("ok",)]:
                 raise BackupError(
-                    f"{shown} is damaged (integrity check: {check[:3]}). {_NOT_TOUCHED}"
+                    _untouched(
+                        _("%(path)s is damaged (integrity check: %(result)s).")
+                        % {"path": shown, "result": check[:3]}
+                    )
                 )
             migrations = set(db.execute("SELECT app, name FROM django_migrations"))
         finally:
             db.close()
     except sqlite3.DatabaseError as e:
-        raise _not_ours(shown, f"it cannot be read as a SQLite database: {e}") from e
+        raise _not_ours(
+            shown, _("it cannot be read as a SQLite database: %(error)s") % {"error": e}
+        ) from e
     return {
         "created_at": _parse_time(marker[2]),
         "tables": tables - {MARKER_TABLE},
@@ -893,7 +1017,9 @@ def _inspect_postgresql(path: Path, *, shown: Path) -> dict[str, Any]:
     listing = _run([_tool("pg_restore"), "--list", str(path)])
     if listing.returncode != 0:
         raise _not_ours(
-            shown, f"pg_restore cannot read it: {_last_lines(listing.stderr) or 'no reason'}"
+            shown,
+            _("pg_restore cannot read it: %(reason)s")
+            % {"reason": _last_lines(listing.stderr) or _("no reason given")},
         )
     tables, data_entries = set(), 0
     for line in listing.stdout.splitlines():
@@ -905,12 +1031,20 @@ def _inspect_postgresql(path: Path, *, shown: Path) -> dict[str, Any]:
                 data_entries += 1
     missing = [t for t in REQUIRED_TABLES if t not in tables]
     if missing:
-        raise _not_ours(shown, f"it is a PostgreSQL dump without the tables {', '.join(missing)}")
+        raise _not_ours(
+            shown,
+            _("it is a PostgreSQL dump without the tables %(tables)s")
+            % {"tables": ", ".join(missing)},
+        )
     data = _run(
         [_tool("pg_restore"), "--data-only", "--table=django_migrations", "--file=-", str(path)]
     )
     if data.returncode != 0:
-        raise _not_ours(shown, f"its migrations cannot be read: {_last_lines(data.stderr)}")
+        raise _not_ours(
+            shown,
+            _("its migrations cannot be read: %(reason)s")
+            % {"reason": _last_lines(data.stderr) or _("no reason given")},
+        )
     return {
         "created_at": None,
         "tables": tables,
@@ -946,9 +1080,13 @@ def _check_migrations(info: BackupInfo) -> None:
     if unknown:
         names = ", ".join(f"{app}.{name}" for app, name in unknown[:5])
         raise BackupError(
-            f"{info.path} was made by a newer version of {APP} (this version does not know "
-            f"the migrations {names}): update the app first, then restore. The database "
-            "was not touched."
+            _untouched(
+                _(
+                    "%(path)s was made by a newer version of %(app)s (this version does not "
+                    "know the migrations %(names)s): update the app first, then restore."
+                )
+                % {"path": info.path, "app": APP, "names": names}
+            )
         )
 
 
@@ -967,7 +1105,7 @@ def restore_backup(
     `identity`: the private key file(s) of an encrypted backup (default
     BACKUP_IDENTITY_FILE), read only now."""
     if connections["default"].in_atomic_block:
-        raise BackupError("A restore cannot run inside a transaction.")
+        raise BackupError(_("A restore cannot run inside a transaction."))
     keys = _keys(identity)
     with open_backup(path, identity=keys) as info:
         _check_migrations(info)
@@ -977,9 +1115,12 @@ def restore_backup(
             report.warnings.append(before.warning)
         elif not before.customers and not before.suppressions:
             report.warnings.append(
-                "The database being replaced held no customers and no suppression list, so "
-                "there was nothing to apply again. If the register's latest state was lost, "
-                "erasures and objections made after the backup must be applied again by hand."
+                _(
+                    "The database being replaced held no customers and no suppression list, "
+                    "so there was nothing to apply again. If the register's latest state was "
+                    "lost, erasures and objections made after the backup must be applied "
+                    "again by hand."
+                )
             )
         if save_current and before.readable:
             check_the_saved_copy_opens(keys)
@@ -988,8 +1129,11 @@ def restore_backup(
                 report.saved_before = saved.path
             except BackupError as e:
                 raise BackupError(
-                    f"The current database could not be saved before the restore, so nothing "
-                    f"was restored: {e}"
+                    _(
+                        "The current database could not be saved before the restore, so "
+                        "nothing was restored: %(error)s"
+                    )
+                    % {"error": e}
                 ) from e
         _replace_database(info, progress=progress)
     try:
@@ -998,22 +1142,31 @@ def restore_backup(
     except Exception as e:
         if report.saved_before is None:
             raise BackupError(
-                f"The backup was restored, but applying again what was recorded after it "
-                f"failed ({e}): erasures, objections and suppressions made since the "
-                "backup may be missing; check them by hand."
+                _(
+                    "The backup was restored, but applying again what was recorded after it "
+                    "failed (%(error)s): erasures, objections and suppressions made since "
+                    "the backup may be missing; check them by hand."
+                )
+                % {"error": e}
             ) from e
         try:
             with open_backup(report.saved_before, identity=keys) as saved_info:
                 _replace_database(saved_info, progress=None)
         except Exception as again:
             raise BackupError(
-                f"Applying again what was recorded after the backup failed ({e}), and "
-                f"putting the database back failed too ({again}): restore "
-                f"{report.saved_before} with --no-save."
+                _(
+                    "Applying again what was recorded after the backup failed (%(error)s), "
+                    "and putting the database back failed too (%(again)s): restore "
+                    "%(saved)s with --no-save."
+                )
+                % {"error": e, "again": again, "saved": report.saved_before}
             ) from again
         raise BackupError(
-            f"Applying again what was recorded after the backup failed ({e}): the database "
-            f"was put back as it was, from {report.saved_before}. Nothing was restored."
+            _(
+                "Applying again what was recorded after the backup failed (%(error)s): the "
+                "database was put back as it was, from %(saved)s. Nothing was restored."
+            )
+            % {"error": e, "saved": report.saved_before}
         ) from e
     report.row_counts = row_counts()
     return report
@@ -1027,20 +1180,33 @@ def check_the_saved_copy_opens(identity: "Identity | Keys") -> None:
     current = {str(key) for key in recipients()}
     if not current:
         return
-    way_back = (
-        "it is needed to put the database back if the restore fails. Give the private key "
-        "of a BACKUP_RECIPIENTS key with --identity FILE (several may be given), or restore "
-        f"with --no-save. Nothing was restored. {_NOT_TOUCHED}"
+    way_back = _untouched(
+        _(
+            "it is needed to put the database back if the restore fails. Give the private "
+            "key of a BACKUP_RECIPIENTS key with --identity FILE (several may be given), or "
+            "restore with --no-save. Nothing was restored."
+        )
     )
     if not keys.files:
         raise BackupError(
-            "The current database is saved before the restore, encrypted for "
-            f"BACKUP_RECIPIENTS, and no private key was given that opens the copy: {way_back}"
+            _(
+                "The current database is saved before the restore, encrypted for "
+                "BACKUP_RECIPIENTS, and no private key was given that opens the copy: "
+                "%(way_back)s"
+            )
+            % {"way_back": way_back}
         )
     if not keys.publics() & current:
         raise BackupError(
-            f"The key in {keys.named} does not open the copy of the current database saved "
-            f"before the restore (encrypted for {', '.join(sorted(current))}): {way_back}"
+            _(
+                "The key in %(named)s does not open the copy of the current database saved "
+                "before the restore (encrypted for %(recipients)s): %(way_back)s"
+            )
+            % {
+                "named": keys.named,
+                "recipients": ", ".join(sorted(current)),
+                "way_back": way_back,
+            }
         )
 
 
@@ -1080,7 +1246,9 @@ def _replace_sqlite(info: BackupInfo, *, progress: Progress | None) -> None:
                 staged.close()
                 backup.close()
     except (OSError, sqlite3.Error, BackupError) as e:
-        raise BackupError(f"The restore failed; the database was not changed: {e}") from e
+        raise BackupError(
+            _("The restore failed; the database was not changed: %(error)s") % {"error": e}
+        ) from e
 
 
 def _replace_postgresql(
@@ -1158,14 +1326,17 @@ def _replace_postgresql(
             assert restore.stdout is not None and psql.stdin is not None
             try:
                 # The script's first lines, up to its SET lock_timeout, line by line.
-                for _ in range(200):
+                for _line in range(200):
                     line = restore.stdout.readline()
                     psql.stdin.write(replacements.pop(line, line))
                     if not line or b"SET lock_timeout = 0;\n" not in replacements:
                         break
                 if b"BEGIN;\n" in replacements:
                     raise BackupError(
-                        "pg_restore did not write the restore as one transaction; nothing was run."
+                        _(
+                            "pg_restore did not write the restore as one transaction; nothing "
+                            "was run."
+                        )
                     )
                 stdout = restore.stdout
                 for chunk in iter(lambda: stdout.read(1 << 16), b""):
@@ -1197,8 +1368,11 @@ def _replace_postgresql(
             if restore.returncode != 0 and not psql_stopped:
                 reason = _last_lines("\n".join(restore_log)) or reason
             raise BackupError(
-                f"The restore failed and was rolled back; the database was not changed: "
-                f"{reason or 'no reason given'}."
+                _(
+                    "The restore failed and was rolled back; the database was not changed: "
+                    "%(reason)s."
+                )
+                % {"reason": reason or _("no reason given")}
             )
         report(info.data_entries, info.data_entries)
 

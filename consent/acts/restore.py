@@ -22,6 +22,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.db import DatabaseError, models, transaction
+from django.utils.translation import gettext as _
 
 from consent.acts.erasure import erase_customer
 from consent.mail.suppression import contact_hashes
@@ -70,11 +71,12 @@ def snapshot() -> Snapshot:
     except DatabaseError as e:
         return Snapshot(
             readable=False,
-            warning=(
-                f"The database being replaced could not be read ({e}), so nothing recorded "
-                "after the backup could be applied again: check the erasures, objections "
-                "and the suppression list made since the backup by hand."
-            ),
+            warning=_(
+                "The database being replaced could not be read (%(error)s), so nothing "
+                "recorded after the backup could be applied again: check the erasures, "
+                "objections and the suppression list made since the backup by hand."
+            )
+            % {"error": e},
         )
 
 

@@ -5,6 +5,7 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ from django.apps import apps
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import translation
 
 from consent.acts import restore as what_outlives
 from consent.acts.erasure import erase_customer
@@ -23,6 +25,14 @@ from rekisteri import backup as backup_module
 from rekisteri.backup import BackupError, inspect_backup, make_backup, restore_backup
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """The messages are read in English here; the studio's default language, Finnish, is
+    checked in test_command_language.py."""
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
@@ -365,7 +375,7 @@ def test_the_commands_back_up_and_restore_with_progress_and_a_summary(
     monkeypatch.setattr("sys.stdin", io.StringIO("yes\n"))
     out, err = io.StringIO(), io.StringIO()
     call_command("restore", str(written), stdout=out, stderr=err)
-    assert "Applied again: 1 customers erased, 2 suppression-list entries" in out.getvalue()
+    assert "Applied again: 1 customer erased, 2 suppression-list entries" in out.getvalue()
     assert "restore: 100 %" in err.getvalue()
     assert not Customer.objects.exists()
 

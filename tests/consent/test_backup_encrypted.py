@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.utils import translation
 from pyrage import x25519
 
 from consent.acts import restore as what_outlives
@@ -33,6 +35,15 @@ from rekisteri.backup import (
 from tests.consent.test_backup import _counts, _with_restore_entry
 
 pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def english() -> Iterator[None]:
+    """The messages are read in English here; the studio's default language, Finnish, is
+    checked in test_command_language.py."""
+    with translation.override("en"):
+        yield
+
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 EXTENSION = "sqlite3" if connection.vendor == "sqlite" else "pgdump"
@@ -218,7 +229,7 @@ def test_the_restore_command_with_the_key(customer, data_dir, key, monkeypatch, 
     out = io.StringIO()
     call_command("restore", str(written), "--yes", "--identity", str(key.file), stdout=out)
     assert f"Backup {written}: {connection.vendor}, encrypted (age)" in out.getvalue()
-    assert "Applied again: 1 customers erased" in out.getvalue()
+    assert "Applied again: 1 customer erased" in out.getvalue()
     assert not Customer.objects.exists()
 
     # The key file may come from BACKUP_IDENTITY_FILE instead.

@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
+from django.utils import translation
 
 from consent.acts import erasure
 from consent.acts.erasure import erase_customer, erasure_preview
@@ -121,10 +122,12 @@ def test_an_erasure_request_is_carried_out_and_the_person_told(
 
 
 def test_the_erase_command_previews_without_yes_and_erases_with_it(customer_everywhere, capsys):
-    call_command("erase_customer", customer_everywhere.email)
+    with translation.override("en"):
+        call_command("erase_customer", customer_everywhere.email)
     assert "Nothing was erased" in capsys.readouterr().out
     assert Customer.objects.exists()
-    call_command("erase_customer", customer_everywhere.email, "--yes")
+    with translation.override("en"):
+        call_command("erase_customer", customer_everywhere.email, "--yes")
     out = capsys.readouterr().out
     assert "was erased" in out and "purchases" in out
     assert not Customer.objects.exists()

@@ -5,6 +5,7 @@ import io
 import pytest
 from django.contrib.auth.models import Group, Permission, User
 from django.core.management import CommandError, call_command
+from django.utils import translation
 
 from rekisteri.roles import OWNER, ROLE_PERMISSIONS, STAFF
 
@@ -13,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 def _run(*args: str) -> str:
     out = io.StringIO()
-    call_command("createowner", *args, stdout=out)
+    with translation.override("en"):
+        call_command("createowner", *args, stdout=out)
     return out.getvalue()
 
 

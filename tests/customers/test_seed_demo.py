@@ -6,7 +6,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from customers.health import find_health_terms
 from customers.models import Course, Customer, Enrollment, Interaction, Purchase
@@ -18,7 +18,8 @@ pytestmark = pytest.mark.django_db
 
 def seed(*args: str) -> str:
     out = StringIO()
-    call_command("seed_demo", *args, stdout=out)
+    with translation.override("en"):
+        call_command("seed_demo", *args, stdout=out)
     return out.getvalue()
 
 

@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from rekisteri.roles import OWNER
 
@@ -16,18 +17,20 @@ def owner_exists() -> bool:
 
 
 class Command(BaseCommand):
-    help = (
-        "Create an owner account (all rights in the register, including users) with a "
-        "random password, and print the username and password once."
-    )
+    @property
+    def help(self) -> str:  # type: ignore[override]
+        return _(
+            "Create an owner account (all rights in the register, including users) with a "
+            "random password, and print the username and password once."
+        )
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--username", default="owner", help="Default: owner.")
-        parser.add_argument("--email", default="", help="The owner's email address.")
+        parser.add_argument("--username", default="owner", help=_("Default: owner."))
+        parser.add_argument("--email", default="", help=_("The owner's email address."))
         parser.add_argument(
             "--if-none",
             action="store_true",
-            help="Do nothing when an active owner account exists already (for `make run`).",
+            help=_("Do nothing when an active owner account exists already (for `make run`)."),
         )
 
     def handle(self, *args: Any, username: str, email: str, if_none: bool, **options: Any) -> None:
@@ -35,14 +38,17 @@ class Command(BaseCommand):
             return
         User = get_user_model()
         if User.objects.filter(username=username).exists():
-            raise CommandError(f"A user named {username!r} exists already; choose --username.")
+            raise CommandError(
+                _("A user named %(username)s exists already; choose --username.")
+                % {"username": repr(username)}
+            )
         password = secrets.token_urlsafe(12)
         with transaction.atomic():
             user = User.objects.create_user(
                 username=username, email=email, password=password, is_staff=True
             )
             user.groups.add(Group.objects.get(name=OWNER))
-        self.stdout.write("An owner account was created. Write the password down now:")
-        self.stdout.write(f"Username: {user.username}")
-        self.stdout.write(f"Password: {password}")
-        self.stdout.write("Log in at /admin/ and change the password there if you like.")
+        self.stdout.write(_("An owner account was created. Write the password down now:"))
+        self.stdout.write(_("Username: %(username)s") % {"username": user.username})
+        self.stdout.write(_("Password: %(password)s") % {"password": password})
+        self.stdout.write(_("Log in at /admin/ and change the password there if you like."))

@@ -11,6 +11,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from customers.models import Course, Customer, Enrollment, Interaction, Purchase
 
@@ -617,30 +619,40 @@ class Studio:
 
 
 class Command(BaseCommand):
-    help = (
-        "Fill an EMPTY register with a small demo studio: courses, customers, enrolments, "
-        "purchases and interactions. Does nothing when there are customers or courses already."
-    )
+    @property
+    def help(self) -> str:  # type: ignore[override]
+        return _(
+            "Fill an EMPTY register with a small demo studio: courses, customers, enrolments, "
+            "purchases and interactions. Does nothing when there are customers or courses "
+            "already."
+        )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
-            "--seed", type=int, default=DEFAULT_SEED, help=f"Default: {DEFAULT_SEED}."
+            "--seed",
+            type=int,
+            default=DEFAULT_SEED,
+            help=_("The random seed; the same seed makes the same studio. Default: %(seed)s.")
+            % {"seed": DEFAULT_SEED},
         )
         parser.add_argument(
             "--customers",
             type=int,
             default=DEFAULT_CUSTOMERS,
-            help=f"How many customers (at least {MIN_CUSTOMERS}). Default: {DEFAULT_CUSTOMERS}.",
+            help=_("How many customers (at least %(min)s). Default: %(default)s.")
+            % {"min": MIN_CUSTOMERS, "default": DEFAULT_CUSTOMERS},
         )
 
     def handle(self, *args: Any, seed: int, customers: int, **options: Any) -> None:
         if customers < MIN_CUSTOMERS:
-            raise CommandError(f"--customers must be at least {MIN_CUSTOMERS}.")
+            raise CommandError(_("--customers must be at least %(min)s.") % {"min": MIN_CUSTOMERS})
         # Called unattended from `make run DEMO=1`: never touch real data, never fail.
         if Customer.objects.exists() or Course.objects.exists():
             self.stdout.write(
-                "The register already has customers or courses; the demo studio was not "
-                "created and nothing was changed."
+                _(
+                    "The register already has customers or courses; the demo studio was not "
+                    "created and nothing was changed."
+                )
             )
             return
         studio = Studio(random.Random(seed), customers)
@@ -650,8 +662,21 @@ class Command(BaseCommand):
             studio.make_enrollments()
             studio.make_purchases()
             studio.make_interactions()
+        made = [
+            ngettext("%(count)s course", "%(count)s courses", len(studio.courses)),
+            ngettext("%(count)s customer", "%(count)s customers", len(studio.customers)),
+            ngettext("%(count)s enrolment", "%(count)s enrolments", len(studio.enrollments)),
+            ngettext("%(count)s purchase", "%(count)s purchases", len(studio.purchases)),
+            ngettext("%(count)s interaction", "%(count)s interactions", len(studio.interactions)),
+        ]
+        counts = [
+            len(studio.courses),
+            len(studio.customers),
+            len(studio.enrollments),
+            len(studio.purchases),
+            len(studio.interactions),
+        ]
         self.stdout.write(
-            f"Demo studio created: {len(studio.courses)} courses, {len(studio.customers)} "
-            f"customers, {len(studio.enrollments)} enrolments, {len(studio.purchases)} "
-            f"purchases, {len(studio.interactions)} interactions."
+            _("Demo studio created: %(made)s.")
+            % {"made": ", ".join(text % {"count": n} for text, n in zip(made, counts, strict=True))}
         )

@@ -4,39 +4,52 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from rekisteri.worker import Worker, jobs, one_round
 
 
 class Command(BaseCommand):
-    help = (
-        "Send queued email within seconds (retrying failures with growing pauses) and run "
-        "the scheduled jobs: retention daily, pruning hourly, the owner's digest and alerts, "
-        "the test of the studio's mailbox, and the nightly backup when BACKUP_NIGHTLY is "
-        "on. Several workers may run at once: no email is sent twice, no job run twice. "
-        "Ctrl-C or SIGTERM stops it after the message at hand."
-    )
+    @property
+    def help(self) -> str:  # type: ignore[override]
+        return _(
+            "Send queued email within seconds (retrying failures with growing pauses) and run "
+            "the scheduled jobs: retention daily, pruning hourly, the owner's digest and alerts, "
+            "the test of the studio's mailbox, and the nightly backup when BACKUP_NIGHTLY is "
+            "on. Several workers may run at once: no email is sent twice, no job run twice. "
+            "Ctrl-C or SIGTERM stops it after the message at hand."
+        )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--once",
             action="store_true",
-            help="One round (send what is due, run the jobs that are due) and stop.",
+            help=_("One round (send what is due, run the jobs that are due) and stop."),
         )
         parser.add_argument(
             "--poll",
             type=float,
             default=None,
-            help="Seconds between looks at the outbox when idle (WORKER_POLL_SECONDS).",
+            help=_("Seconds between looks at the outbox when idle (WORKER_POLL_SECONDS)."),
         )
 
     def handle(self, *args: Any, once: bool, poll: float | None, **options: Any) -> None:
         if once:
             handled = one_round()
-            self.stdout.write(f"One round: {handled} emails handled; jobs checked.")
+            self.stdout.write(
+                ngettext(
+                    "One round: %(count)s email handled; jobs checked.",
+                    "One round: %(count)s emails handled; jobs checked.",
+                    handled,
+                )
+                % {"count": handled}
+            )
             return
         names = ", ".join(job.name for job in jobs() if job.enabled())
-        self.stdout.write(f"The worker runs (jobs: {names}). Ctrl-C stops it.")
+        self.stdout.write(
+            _("The worker runs (jobs: %(names)s). Ctrl-C stops it.") % {"names": names}
+        )
         worker = Worker(poll_seconds=poll or settings.WORKER_POLL_SECONDS)
         worker.install_signal_handlers()
         worker.run()
