@@ -65,8 +65,9 @@ class Retention(models.TextChoices):
     SUPPRESSION = "suppression", _("The marketing ban list (keyed hashes)")
     RESTORE_COPIES = "restore_copies", _("Copies of the database saved before a restore")
     # The staff's own data (GDPR Art. 30(1)(c), (f)): in the record of processing.
-    STAFF_ACCOUNTS = "staff_accounts", _(
-        "The staff's user accounts, second-factor devices and language choice"
+    STAFF_ACCOUNTS = (
+        "staff_accounts",
+        _("The staff's user accounts, second-factor devices and language choice"),
     )
     LOGIN_ATTEMPTS = "login_attempts", _("Failed sign-ins counted for the lock-out")
     SESSIONS = "sessions", _("Signed-in sessions (staff, and customers' own pages)")

@@ -21,7 +21,6 @@ from consent.records.processing import retention_text
 from customers.inventory import (
     Category,
     ModelRule,
-    categories_in_use,
     concrete_field,
     personal_rules,
 )

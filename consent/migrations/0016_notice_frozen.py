@@ -38,7 +38,7 @@ _SHIELD = re.compile(r"privacy[\s-]*shield", re.IGNORECASE)
 _DPF = re.compile(r"data\s*privacy\s*framework|\bdpf\b|tietosuojakehys", re.IGNORECASE)
 _SCC = re.compile(
     r"contractual\s+clauses|model\s+clauses|model\s+contract|\bsccs?\b|"
-    r"vakiolauseke|vakiosopimuslauseke|mallilauseke|mallisopimuslauseke",
+    r"vakiolausek|vakiosopimuslausek|mallilausek|mallisopimuslausek",
     re.IGNORECASE,
 )
 _BCR = re.compile(r"binding\s+corporate|\bbcrs?\b|sitovat\s+yritys|yritystä\s+koskevat\s+sitovat", re.IGNORECASE)

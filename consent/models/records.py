@@ -24,7 +24,9 @@ EEA_COUNTRIES = frozenset(_EEA_CODES.split())
 # Republic of Korea, Switzerland, the United Kingdom and Uruguay. The United States is not
 # here: its decision (2023/1795) covers only organisations certified under the EU-US Data
 # Privacy Framework, which is a choice of its own. A new decision means adding its country.
-ADEQUACY_COUNTRIES = frozenset("AD AR CA FO GG IL IM JP JE NZ KR CH GB UY".split())
+ADEQUACY_COUNTRIES = frozenset(
+    {"AD", "AR", "CA", "FO", "GG", "IL", "IM", "JP", "JE", "NZ", "KR", "CH", "GB", "UY"}
+)
 DPF_COUNTRIES = frozenset({"US"})
 # Invalidated by the Court of Justice on 16 July 2020 (C-311/18, "Schrems II"): never a safeguard.
 INVALID_SAFEGUARD_WORDS = ("privacy shield", "privacy-shield", "privacyshield")
@@ -43,9 +45,12 @@ class Recipient(models.Model):
 
     class Safeguard(models.TextChoices):
         ADEQUACY = "adequacy", _("An adequacy decision of the European Commission (GDPR Art. 45)")
-        DPF = "dpf", _(
-            "The EU-US Data Privacy Framework: the recipient is certified under it "
-            "(GDPR Art. 45, Commission decision 2023/1795)"
+        DPF = (
+            "dpf",
+            _(
+                "The EU-US Data Privacy Framework: the recipient is certified under it "
+                "(GDPR Art. 45, Commission decision 2023/1795)"
+            ),
         )
         SCC = "scc", _("The Commission's standard contractual clauses (GDPR Art. 46(2)(c))")
         BCR = "bcr", _("Binding corporate rules (GDPR Art. 47)")
@@ -161,6 +166,8 @@ class Recipient(models.Model):
                     "Check that the recipient's certification is active on the Data "
                     "Privacy Framework List (dataprivacyframework.gov) and give the day."
                 )
+            elif self.dpf_checked_on > timezone.localdate():
+                errors["dpf_checked_on"] = _("The day cannot be in the future.")
         elif self.safeguard == self.Safeguard.ADEQUACY and self.country not in ADEQUACY_COUNTRIES:
             errors["safeguard"] = (
                 _(

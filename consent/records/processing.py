@@ -105,7 +105,10 @@ STAFF_DATA: list[tuple[Promise, Retention]] = [
         gettext_lazy("Second-factor devices: the authenticator app's key, backup codes"),
         Retention.STAFF_ACCOUNTS,
     ),
-    (gettext_lazy("The admin's language and the booking import's columns"), Retention.STAFF_ACCOUNTS),
+    (
+        gettext_lazy("The admin's language and the booking import's columns"),
+        Retention.STAFF_ACCOUNTS,
+    ),
     (
         gettext_lazy(
             "Audit entries: who viewed, changed, exported or erased what and when; "
@@ -141,10 +144,11 @@ SECURITY_MEASURES = [
         "Personal user accounts with passwords of at least 12 characters; no shared accounts."
     ),
     gettext_lazy(
-        "Roles: staff cannot export, erase or manage users; the owner grants and removes "
-        "access."
+        "Roles: staff cannot export, erase or manage users; the owner grants and removes access."
     ),
-    gettext_lazy("The register is reached only over an encrypted connection (HTTPS) in production."),
+    gettext_lazy(
+        "The register is reached only over an encrypted connection (HTTPS) in production."
+    ),
     gettext_lazy("An audit trail of who viewed, changed, exported or erased customer data."),
     gettext_lazy("Regular backups; a restore applies every erasure made after the backup again."),
     gettext_lazy(
@@ -163,9 +167,7 @@ def retention_text(kind: Retention, *, studio: StudioSettings | None = None) -> 
     return rule.period_text(years=years)
 
 
-def retention_lines(
-    kinds: list[Retention], *, customer_years: int | None
-) -> list[dict[str, str]]:
+def retention_lines(kinds: list[Retention], *, customer_years: int | None) -> list[dict[str, str]]:
     """Each kind of data with its period and why it is kept, in words; `customer_years`
     is the studio's choice where a rule lets the owner choose (None: the rule's default)."""
     lines = []
@@ -233,8 +235,7 @@ def safeguard_text(recipient: dict[str, Any]) -> str:
     checked = parse_date(recipient.get("dpf_checked_on") or "")
     if code == Recipient.Safeguard.DPF and checked is not None:
         parts.append(
-            _("the certification was checked on %(date)s")
-            % {"date": date_format(checked, "j.n.Y")}
+            _("the certification was checked on %(date)s") % {"date": date_format(checked, "j.n.Y")}
         )
     if recipient.get("scc_also") and code != Recipient.Safeguard.SCC:
         parts.append(_("standard contractual clauses as well (GDPR Art. 46(2)(c))"))

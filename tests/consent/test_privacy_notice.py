@@ -316,9 +316,7 @@ def test_a_version_shows_what_was_published_after_the_apps_wording_changes(
     assert NoticeVersion.objects.count() == 2
 
 
-def test_a_version_published_before_texts_were_kept_is_rendered_with_todays_wording(
-    client, studio
-):
+def test_a_version_published_before_texts_were_kept_is_rendered_with_todays_wording(client, studio):
     first = notice.publish_notice()
     NoticeVersion.objects.filter(pk=first.pk).update(rendered={})
     page = _page(client, f"/privacy/?version={first.number}")
