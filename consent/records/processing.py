@@ -67,6 +67,17 @@ UNTIL_REFUSAL = gettext_lazy(
     "and recital 47), until you refuse"
 )
 
+# The same, in the record of processing's third person (Art. 30(1)(b)).
+MARKETING_IN_THE_RECORD = gettext_lazy(
+    "email and text messages: consent (GDPR Art. 6(1)(a); 917/2014, §200(1)); post and "
+    "phone: the studio's legitimate interest (Art. 6(1)(f), recital 47) until the person "
+    "refuses"
+)
+EXISTING_CUSTOMER_IN_THE_RECORD = gettext_lazy(
+    "email and text messages also to customers who bought a service in the last %(months)d "
+    "months and were told then that they may refuse (917/2014, §200(2))"
+)
+
 # What the booking calendar brings about a person (Art. 14(1)(d)): the columns the booking
 # import reads (customers/importing.py).
 BOOKING_CALENDAR_DATA = [
@@ -365,8 +376,19 @@ def describe(content: dict[str, Any]) -> dict[str, Any]:
 def record_of_processing(content: dict[str, Any]) -> dict[str, Any]:
     """The record of processing activities (Art. 30(1)): the description of the customer
     register, and the staff's own data with its purpose, basis and retention."""
+    described = describe(content)
+    marketing = str(MARKETING_IN_THE_RECORD)
+    if content.get("existing_customer_marketing") and content.get("existing_customer_months"):
+        marketing += "; " + str(EXISTING_CUSTOMER_IN_THE_RECORD) % {
+            "months": content["existing_customer_months"]
+        }
+    purposes = [
+        {**p, "basis": marketing} if p["label"] == str(Purpose.MARKETING.label) else p
+        for p in described["purposes"]
+    ]
     return {
-        **describe(content),
+        **described,
+        "purposes": purposes,
         "controller": content["controller"],
         "subjects": [str(s) for s in DATA_SUBJECTS],
         "security": [str(m) for m in SECURITY_MEASURES],

@@ -451,6 +451,7 @@ def test_the_owner_edits_the_settings_in_the_admin_and_a_new_version_is_publishe
                 "Audit entries",
                 "Security measures",
                 "Accounting Act",
+                "until the person refuses",  # the record speaks of the person, not to them
             ],
         ),
         (
@@ -465,6 +466,7 @@ def test_the_owner_edits_the_settings_in_the_admin_and_a_new_version_is_publishe
                 "Lokimerkinnät",
                 "Turvatoimet",
                 "kirjanpitolaki",
+                "kunnes henkilö kieltää",
             ],
         ),
     ],
@@ -480,6 +482,7 @@ def test_the_record_of_processing_lists_the_staffs_data_in_the_chosen_language(
     assert f'lang="{language}"' in page
     missing = [w for w in words if w not in page]
     assert missing == []
+    assert "your consent" not in page and "suostumuksesi" not in page
     assert "Studio Esimerkki Oy" in page and "Mailer Inc" in page
     with translation.override(language):
         for kind in (Retention.STAFF_ACCOUNTS, Retention.LOGIN_ATTEMPTS, Retention.AUDIT):
