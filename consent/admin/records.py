@@ -128,7 +128,7 @@ class RecipientAdmin(admin.ModelAdmin):
                 )
                 self.message_user(
                     request,
-                    _("%(name)s was added; the privacy notice names it.") % {"name": added.name},
+                    _("%(name)s was added to the processors.") % {"name": added.name},
                     messages.SUCCESS,
                 )
                 return redirect(reverse("admin:consent_recipient_change", args=[added.pk]))

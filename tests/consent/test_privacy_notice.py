@@ -48,7 +48,7 @@ ART_13_CHECKLIST = {
         "21 artiklan 1 kohta",  # 13(2)(b): the general right to object
         "ei vaikuta",  # 13(2)(c): withdrawal does not affect earlier processing
         "/rights/",
-        "tietosuojavaltuutettu",  # 13(2)(d)
+        "tietosuojavaltuutet",  # 13(2)(d)
         "Onko tietojen antaminen pakollista",  # 13(2)(e)
         "automaattisia päätöksiä",  # 13(2)(f)
         "Emme tallenna terveystietoja",
