@@ -164,7 +164,18 @@ register(
     person=None,
     rows=E.KEEP,
     retention=Retention.NOT_PERSONAL,
-    fields=_not_personal("id", "name", "purpose", "country", "safeguard", "is_processor"),
+    fields=_not_personal(
+        "id",
+        "name",
+        "purpose",
+        "country",
+        "safeguard",
+        "dpf_checked_on",
+        "scc_also",
+        "safeguard_note",
+        "needs_review",
+        "is_processor",
+    ),
 )
 
 # The studio's own published contact details (the controller's), not a customer's.
@@ -199,7 +210,7 @@ register(
     person=None,
     rows=E.KEEP,
     retention=Retention.NOT_PERSONAL,
-    fields=_not_personal("id", "number", "published_at", "content"),
+    fields=_not_personal("id", "number", "published_at", "content", "rendered"),
 )
 
 register(

@@ -64,6 +64,13 @@ class Retention(models.TextChoices):
     CONSENT_EVIDENCE = "consent_evidence", _("Consents and their evidence")
     SUPPRESSION = "suppression", _("The marketing ban list (keyed hashes)")
     RESTORE_COPIES = "restore_copies", _("Copies of the database saved before a restore")
+    # The staff's own data (GDPR Art. 30(1)(c), (f)): in the record of processing.
+    STAFF_ACCOUNTS = (
+        "staff_accounts",
+        _("The staff's user accounts, second-factor devices and language choice"),
+    )
+    LOGIN_ATTEMPTS = "login_attempts", _("Failed sign-ins counted for the lock-out")
+    SESSIONS = "sessions", _("Signed-in sessions (staff, and customers' own pages)")
     NOT_PERSONAL = "not_personal", _("Not personal data")
 
 
@@ -177,6 +184,34 @@ RETENTION_RULES: dict[Retention, RetentionRule] = {
             _("the restore"),
             days=7,
             why=_("a way back if a restore went wrong; they hold people erased since"),
+        ),
+        RetentionRule(
+            Retention.STAFF_ACCOUNTS,
+            _("the end of the person's work for the studio"),
+            forever=_(
+                "while the person works for the studio; the owner removes the account when "
+                "they leave, and its devices and choices go with it"
+            ),
+            why=_("personal accounts, so that every action has a name (GDPR Art. 32)"),
+        ),
+        RetentionRule(
+            Retention.LOGIN_ATTEMPTS,
+            _("the last failed sign-in"),
+            forever=_(
+                "until the lock-out period after the last failed sign-in has passed (they "
+                "are removed at the next sign-in after it); a successful sign-in removes "
+                "them at once"
+            ),
+            why=_("protection of the sign-in against password guessing (GDPR Art. 32)"),
+        ),
+        RetentionRule(
+            Retention.SESSIONS,
+            _("the end of the session"),
+            forever=_(
+                "until the session ends (signing out, or a while without use); ended "
+                "sessions are removed within the hour"
+            ),
+            why=_("keeping a signed-in person signed in, and no longer"),
         ),
         RetentionRule(
             Retention.NOT_PERSONAL,

@@ -164,7 +164,7 @@ register(
     AdminPreference,
     person=None,
     rows=E.KEEP,
-    retention=Retention.NOT_PERSONAL,
+    retention=Retention.STAFF_ACCOUNTS,
     fields={
         "id": FieldRule(C.TECHNICAL, E.KEEP),
         "user": FieldRule(C.STAFF, E.KEEP),

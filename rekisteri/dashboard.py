@@ -16,6 +16,7 @@ from typing import Any
 from django.db.models import Count, Min, Q
 from django.db.models.functions import TruncMonth, TruncWeek
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -309,6 +310,20 @@ def operations(now: datetime) -> dict[str, Any]:
     }
 
 
+def studio_setup() -> dict[str, Any]:
+    """What the owner must still fill in before the privacy notice is published (the
+    controller's name and contact details, GDPR Art. 13(1)(a)), and the processors whose
+    transfer safeguard must be chosen again (Chapter V): two small queries."""
+    from consent.models import Recipient, StudioSettings
+
+    studio = StudioSettings.load()
+    return {
+        "missing": [str(m) for m in studio.missing_for_notice()],
+        "recipients_to_review": Recipient.objects.filter(needs_review=True).count(),
+        "settings_url": reverse("admin:consent_studiosettings_change", args=[studio.pk]),
+    }
+
+
 def _local_date(value: date | datetime) -> date:
     if isinstance(value, datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
@@ -321,6 +336,8 @@ def dashboard(request: HttpRequest) -> dict[str, Any]:
     today = timezone.localdate()
     now = timezone.now()
     context: dict[str, Any] = {"today": today}
+    if user.has_perm("consent.change_studiosettings"):
+        context["setup"] = studio_setup()
     if user.has_perm("customers.view_coursesession"):
         context["sessions"] = week_sessions(today)
         context["can_take_attendance"] = user.has_perm("customers.view_attendance")

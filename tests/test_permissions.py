@@ -142,6 +142,7 @@ EXPECTED: dict[str, tuple[int, int]] = {
     # Recipients and processors: the owner's.
     "consent/recipient/": (FORBIDDEN, OK),
     "consent/recipient/add/": (FORBIDDEN, OK),
+    "consent/recipient/add-google/": (FORBIDDEN, OK),  # the guided entry for Gmail
     "consent/recipient/<path:object_id>/history/": (FORBIDDEN, OK),
     "consent/recipient/<path:object_id>/delete/": (FORBIDDEN, OK),
     "consent/recipient/<path:object_id>/change/": (FORBIDDEN, OK),

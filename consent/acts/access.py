@@ -15,15 +15,14 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from consent.mail.links import TokenError, TokenProblem, use_token
-from consent.models import LinkToken, Recipient, StudioSettings
-from consent.records import audit
+from consent.models import LinkToken, StudioSettings
+from consent.records import audit, processing
 from consent.records.bookkeeping import bookkeeping_until
-from consent.records.notice import retention_text
+from consent.records.processing import retention_text
 from customers.inventory import (
     Category,
     ModelRule,
     Retention,
-    categories_in_use,
     concrete_field,
     personal_rules,
 )
@@ -76,45 +75,12 @@ def _report_fields(rule: ModelRule) -> list[models.Field]:
 
 
 def information(*, studio: StudioSettings) -> dict[str, Any]:
-    """What Art. 15(1) asks to be told besides the data itself."""
-    return {
-        "purposes": [
-            _("Managing the customer relationship and course participation"),
-            _("Customer communication and customer service"),
-            _("Bookkeeping of purchases, as the Accounting Act requires"),
-            _("Direct marketing, only with consent or as the law allows, never after an objection"),
-        ],
-        "categories": [str(c.label) for c in categories_in_use()],
-        "recipients": [
-            {"name": r.name, "purpose": r.purpose, "country": r.country, "safeguard": r.safeguard}
-            for r in Recipient.objects.all()
-        ],
-        "retention": [
-            {"what": str(kind.label), "period": retention_text(kind, studio=studio)}
-            for kind in dict.fromkeys(rule.retention for rule in personal_rules())
-        ],
-        "rights": [
-            _("to see your data and get a copy of it"),
-            _("to have wrong data corrected"),
-            _("to have your data erased"),
-            _("to restrict the processing of your data"),
-            _("to object to direct marketing at any time"),
-            _(
-                "to object, on grounds of your own situation, to a use of your data that "
-                "rests on the studio's legitimate interests (GDPR Art. 21(1))"
-            ),
-            _(
-                "to withdraw a consent at any time, as easily as you gave it; this does not "
-                "affect what was done with it before"
-            ),
-            _("to get your data in a machine-readable form"),
-        ],
-        "complaint": _(
-            "You may complain to the Data Protection Ombudsman (tietosuoja.fi), "
-            "PO Box 800, 00531 Helsinki, Finland."
-        ),
-        "automated_decisions": _("No automated decisions or profiling are made."),
-    }
+    """What Art. 15(1)(a)-(h) asks to be told besides the data itself: purposes, categories,
+    recipients and transfers with their safeguards (Art. 15(2)), retention, the rights
+    (withdrawal of consent and the objection of Art. 21(1) included), the right to
+    complain, the source and automated decisions. The same words as the privacy notice:
+    both come from consent.records.processing."""
+    return processing.describe(processing.facts(studio))
 
 
 def _section_retention(

@@ -11,7 +11,7 @@ from django.db import transaction
 
 from consent.models import ConsentEvent
 from consent.records import audit
-from consent.records.notice import current_notice
+from consent.records.notice import current_notice_number
 from customers.models import Customer
 
 Purpose, Channel, Action = ConsentEvent.Purpose, ConsentEvent.Channel, ConsentEvent.Action
@@ -51,7 +51,7 @@ def record_consent(
             action=action,
             source=source,
             wording=str(wording),
-            notice_version=current_notice().number,
+            notice_version=current_notice_number(),
             recorded_by=actor if actor is not None and actor.pk else None,
             ip_network=minimised_ip(ip),
             user_agent=user_agent[:200],

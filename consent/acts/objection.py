@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from consent.mail.suppression import suppress
 from consent.models import ConsentEvent, Suppression
 from consent.records import audit
-from consent.records.notice import current_notice
+from consent.records.notice import current_notice_number
 from customers.models import Customer
 
 Purpose, Channel, Action = ConsentEvent.Purpose, ConsentEvent.Channel, ConsentEvent.Action
@@ -28,7 +28,7 @@ def record_objection(*, customer: Customer, source: str, actor: User | None) -> 
     """An objection stops every purpose on every channel at once (Art. 21(2)-(3), P13)."""
     with transaction.atomic():
         audit.record(audit.Action.OBJECT, user=actor, obj=customer, detail=source)
-        version = current_notice().number
+        version = current_notice_number()
         ConsentEvent.objects.bulk_create(
             ConsentEvent(
                 customer=customer,

@@ -4,7 +4,7 @@ disclosures, breaches and the audit trail."""
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
@@ -26,28 +26,133 @@ from consent.models import (
     StudioSettings,
 )
 from consent.models.records import BREACH_DATA_CATEGORIES, BreachQuerySet
-from consent.records import bookkeeping, breaches, notice
+from consent.records import bookkeeping, breaches, notice, processing, recipients
 from customers.inventory import Category
+
+
+class GoogleWorkspaceForm(forms.Form):
+    """The guided entry for Google Workspace (Gmail): what the owner must confirm herself."""
+
+    workspace = forms.BooleanField(
+        label=_(
+            "The studio's Gmail comes under a Google Workspace agreement, with Google's "
+            "Cloud Data Processing Addendum."
+        ),
+        help_text=_(
+            "The free consumer Gmail has no data processing terms: Google is then not the "
+            "studio's processor under a contract (GDPR Art. 28). Move the studio's email to "
+            "Google Workspace, or to another provider with data processing terms, first."
+        ),
+    )
+    dpf_checked_on = forms.DateField(
+        label=_("Google LLC's certification seen as active on the Data Privacy Framework List on"),
+        help_text=_("Look up Google LLC on the list (link above) and give the day you did."),
+    )
+
+    def clean_dpf_checked_on(self) -> Any:
+        day = self.cleaned_data["dpf_checked_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("The day cannot be in the future."))
+        return day
 
 
 @admin.register(Recipient)
 class RecipientAdmin(admin.ModelAdmin):
-    list_display = ("name", "purpose", "country", "safeguard", "is_processor")
+    list_display = ("name", "purpose", "country", "safeguard", "needs_review", "is_processor")
+    list_filter = ("needs_review", "is_processor", "safeguard")
     list_select_related = False
     search_fields = ("name", "purpose")
+    change_list_template = "admin/consent/recipient/change_list.html"
+    fieldsets = (
+        (None, {"fields": ("name", "purpose", "is_processor", "country")}),
+        (
+            _("Transfer outside the EU/EEA"),
+            {
+                "fields": ("safeguard", "dpf_checked_on", "scc_also", "safeguard_note"),
+                "description": _(
+                    "Only for a country outside the EU/EEA (GDPR Chapter V). The EU-US "
+                    "Privacy Shield was invalidated in 2020 and is no safeguard."
+                ),
+            },
+        ),
+    )
+
+    def get_urls(self) -> list:
+        return [
+            path(
+                "add-google/",
+                self.admin_site.admin_view(self.add_google_view),
+                name="consent_recipient_add_google",
+            ),
+            *super().get_urls(),
+        ]
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        recipient = self.get_object(request, object_id)
+        if request.method == "GET" and recipient is not None and recipient.needs_review:
+            self.message_user(
+                request,
+                _(
+                    "Check this transfer's safeguard and save it: what was typed earlier "
+                    "could not be taken over as it was (the Privacy Shield, invalidated in "
+                    "2020, an unknown text, or the Data Privacy Framework without the day its "
+                    "certification was checked). Until then the privacy notice says the "
+                    "studio is checking it."
+                ),
+                messages.WARNING,
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     # The privacy notice names the recipients: each change publishes a new version.
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        transaction.on_commit(notice.publish_notice)
+        transaction.on_commit(notice.publish_if_ready)
 
     def delete_model(self, request: HttpRequest, obj: Any) -> None:
         super().delete_model(request, obj)
-        transaction.on_commit(notice.publish_notice)
+        transaction.on_commit(notice.publish_if_ready)
 
     def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
         super().delete_queryset(request, queryset)
-        transaction.on_commit(notice.publish_notice)
+        transaction.on_commit(notice.publish_if_ready)
+
+    def add_google_view(self, request: HttpRequest) -> HttpResponse:
+        """Add Google Workspace (Gmail) as the email processor, with its safeguards."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        existing = recipients.existing_google()
+        if request.method == "POST" and existing is None:
+            form = GoogleWorkspaceForm(request.POST)
+            if form.is_valid():
+                added = recipients.add_google_workspace(
+                    dpf_checked_on=form.cleaned_data["dpf_checked_on"]
+                )
+                self.message_user(
+                    request,
+                    _("%(name)s was added to the processors.") % {"name": added.name},
+                    messages.SUCCESS,
+                )
+                return redirect(reverse("admin:consent_recipient_change", args=[added.pk]))
+        else:
+            form = GoogleWorkspaceForm(initial={"dpf_checked_on": timezone.localdate()})
+        known = recipients.GOOGLE_WORKSPACE
+        return TemplateResponse(
+            request,
+            "admin/consent/recipient/add_google.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Add Google Workspace (Gmail)"),
+                "opts": self.model._meta,
+                "form": form,
+                "existing": existing,
+                "known": known,
+                "safeguard": Recipient.Safeguard(known.safeguard).label,
+                "dpf_list_url": recipients.DPF_LIST_URL,
+            },
+            status=400 if request.method == "POST" and existing is None else 200,
+        )
 
 
 class StudioSettingsForm(forms.ModelForm):
@@ -113,7 +218,10 @@ class StudioSettingsAdmin(admin.ModelAdmin):
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)
-        transaction.on_commit(notice.publish_notice)
+        missing = obj.missing_for_notice()
+        if missing:
+            self.message_user(request, notice.NoticeNotReady(missing).message, messages.WARNING)
+        transaction.on_commit(notice.publish_if_ready)
 
     def get_urls(self) -> list:
         return [
@@ -129,24 +237,28 @@ class StudioSettingsAdmin(admin.ModelAdmin):
         """The record of processing activities (Art. 30), printable."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        content = notice.readable(notice.notice_content())
         return TemplateResponse(
             request,
             "admin/consent/record_of_processing.html",
             {
                 **self.admin_site.each_context(request),
                 "title": _("Record of processing activities"),
-                "record": content,
-                "subjects": notice.DATA_SUBJECTS,
-                "version": notice.current_notice(),
+                "record": processing.record_of_processing(processing.facts()),
+                "version": NoticeVersion.objects.order_by("-number").first(),
             },
         )
 
 
 @admin.register(NoticeVersion)
 class NoticeVersionAdmin(ReadOnlyAdmin):
-    list_display = ("number", "published_at", "link")
+    list_display = ("number", "published_at", "text_kept", "link")
     list_select_related = False
+    # The text itself is read on the notice's page (the link).
+    exclude = ("rendered",)
+
+    @admin.display(description=_("text kept as published"), boolean=True)
+    def text_kept(self, version: NoticeVersion) -> bool:
+        return bool(version.rendered)
 
     @admin.display(description=_("privacy notice"))
     def link(self, version: NoticeVersion) -> str:

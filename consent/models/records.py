@@ -20,11 +20,42 @@ _EEA_CODES = (
     "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO"
 )
 EEA_COUNTRIES = frozenset(_EEA_CODES.split())
+# The countries with an adequacy decision of the European Commission (GDPR Art. 45(3)), as
+# listed by the Commission in 2025: Andorra, Argentina, Canada (commercial organisations),
+# the Faroe Islands, Guernsey, Israel, the Isle of Man, Japan, Jersey, New Zealand, the
+# Republic of Korea, Switzerland, the United Kingdom and Uruguay. The United States is not
+# here: its decision (2023/1795) covers only organisations certified under the EU-US Data
+# Privacy Framework, which is a choice of its own. A new decision means adding its country.
+ADEQUACY_COUNTRIES = frozenset(
+    {"AD", "AR", "CA", "FO", "GG", "IL", "IM", "JP", "JE", "NZ", "KR", "CH", "GB", "UY"}
+)
+DPF_COUNTRIES = frozenset({"US"})
+# Invalidated by the Court of Justice on 16 July 2020 (C-311/18, "Schrems II"): never a safeguard.
+INVALID_SAFEGUARD_WORDS = ("privacy shield", "privacy-shield", "privacyshield")
 
 
 class Recipient(models.Model):
     """A processor or recipient of the register's data, to be told of corrections and
-    erasures (Art. 19)."""
+    erasures (Art. 19), and named in the privacy notice (Art. 13(1)(e)-(f)).
+
+    A transfer outside the EU/EEA rests on one of the mechanisms of GDPR Chapter V, chosen
+    from a list, never typed: an adequacy decision (Art. 45), the EU-US Data Privacy
+    Framework for a certified US organisation (Art. 45, decision 2023/1795), the
+    Commission's standard contractual clauses (Art. 46(2)(c)) or binding corporate rules
+    (Art. 47). The EU-US Privacy Shield, invalidated in 2020, cannot be saved.
+    """
+
+    class Safeguard(models.TextChoices):
+        ADEQUACY = "adequacy", _("An adequacy decision of the European Commission (GDPR Art. 45)")
+        DPF = (
+            "dpf",
+            _(
+                "The EU-US Data Privacy Framework: the recipient is certified under it "
+                "(GDPR Art. 45, Commission decision 2023/1795)"
+            ),
+        )
+        SCC = "scc", _("The Commission's standard contractual clauses (GDPR Art. 46(2)(c))")
+        BCR = "bcr", _("Binding corporate rules (GDPR Art. 47)")
 
     name = models.CharField(_("name"), max_length=200)
     purpose = models.CharField(_("what for"), max_length=300)
@@ -39,11 +70,44 @@ class Recipient(models.Model):
     )
     safeguard = models.CharField(
         _("transfer safeguard"),
-        max_length=300,
+        max_length=20,
+        choices=Safeguard.choices,
         blank=True,
         help_text=_(
-            "Required outside the EU/EEA, e.g. 'EU-US Data Privacy Framework' or "
-            "'the Commission's standard contractual clauses'."
+            "Required when the country is outside the EU/EEA: the mechanism the transfer "
+            "rests on, as the recipient's data processing terms state it."
+        ),
+    )
+    dpf_checked_on = models.DateField(
+        _("Data Privacy Framework certification checked on"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "With the Data Privacy Framework: the day you saw the recipient's certification "
+            "as active on the Data Privacy Framework List (dataprivacyframework.gov)."
+        ),
+    )
+    scc_also = models.BooleanField(
+        _("standard contractual clauses as well"),
+        default=False,
+        help_text=_(
+            "The recipient's terms also include the Commission's standard contractual "
+            "clauses, which apply should the main safeguard cease to."
+        ),
+    )
+    safeguard_note = models.CharField(
+        _("where the safeguard is written"),
+        max_length=300,
+        blank=True,
+        help_text=_("E.g. the name of the recipient's data processing terms."),
+    )
+    needs_review = models.BooleanField(
+        _("safeguard to be chosen again"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "Set when an earlier, typed safeguard could not be read as a valid one (e.g. "
+            "the invalidated Privacy Shield); cleared when the owner saves a valid choice."
         ),
     )
     is_processor = models.BooleanField(
@@ -56,6 +120,13 @@ class Recipient(models.Model):
         verbose_name = _("processor or recipient")
         verbose_name_plural = _("processors and recipients")
         ordering = ["name"]
+        constraints = [
+            # Only the known mechanisms (or none, inside the EU/EEA) can ever be stored.
+            models.CheckConstraint(
+                condition=models.Q(safeguard__in=["", "adequacy", "dpf", "scc", "bcr"]),
+                name="consent_recipient_safeguard_known",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -69,15 +140,55 @@ class Recipient(models.Model):
         super().clean_fields(exclude=exclude)
 
     def clean(self) -> None:
+        """The transfer rules of GDPR Chapter V, as the owner can get them wrong."""
         super().clean()
-        if self.outside_eea and not self.safeguard.strip():
-            raise ValidationError(
-                {
-                    "safeguard": _(
-                        "A transfer outside the EU/EEA needs a safeguard (GDPR Chapter V)."
-                    )
-                }
+        errors: dict[str, Any] = {}
+        text = f"{self.safeguard_note} {self.safeguard}".lower()
+        if any(word in text for word in INVALID_SAFEGUARD_WORDS):
+            errors["safeguard_note"] = _(
+                "The EU-US Privacy Shield is no safeguard: the Court of Justice of the EU "
+                "invalidated it in 2020 (C-311/18). Choose the Data Privacy Framework if the "
+                "recipient is certified under it, or the standard contractual clauses."
             )
+        if not self.outside_eea:
+            # Inside the EU/EEA no transfer safeguard is needed, and none is shown.
+            self.safeguard, self.dpf_checked_on, self.scc_also = "", None, False
+        elif not self.safeguard:
+            errors["safeguard"] = _(
+                "A transfer outside the EU/EEA needs a safeguard (GDPR Chapter V): choose one."
+            )
+        elif self.safeguard == self.Safeguard.DPF:
+            if self.country not in DPF_COUNTRIES:
+                errors["safeguard"] = _(
+                    "The Data Privacy Framework covers only organisations in the United "
+                    "States (US)."
+                )
+            elif self.dpf_checked_on is None:
+                errors["dpf_checked_on"] = _(
+                    "Check that the recipient's certification is active on the Data "
+                    "Privacy Framework List (dataprivacyframework.gov) and give the day."
+                )
+            elif self.dpf_checked_on > timezone.localdate():
+                errors["dpf_checked_on"] = _("The day cannot be in the future.")
+        elif self.safeguard == self.Safeguard.ADEQUACY and self.country not in ADEQUACY_COUNTRIES:
+            errors["safeguard"] = (
+                _(
+                    "For the United States the adequacy decision covers only organisations "
+                    "certified under the Data Privacy Framework: choose that."
+                )
+                if self.country in DPF_COUNTRIES
+                else _(
+                    "The European Commission has no adequacy decision for this country: "
+                    "choose the standard contractual clauses or binding corporate rules."
+                )
+            )
+        if self.safeguard != self.Safeguard.DPF:
+            self.dpf_checked_on = None
+        if self.safeguard == self.Safeguard.SCC:
+            self.scc_also = False
+        if errors:
+            raise ValidationError(errors)
+        self.needs_review = False
 
 
 class StudioSettings(models.Model):
@@ -93,10 +204,22 @@ class StudioSettings(models.Model):
         )
         BOOKING = "booking", _("Appointment and course booking")
         COMMUNICATION = "communication", _("Customer communication and customer service")
-        MARKETING = "marketing", _("Marketing and direct marketing with the customer's consent")
+        MARKETING = "marketing", _("Direct marketing of the studio's own services")
         RESEARCH = "research", _("Customer feedback and market research with consent")
 
-    controller_name = models.CharField(_("studio (controller)"), max_length=200, default="Studio")
+    # The default is a placeholder: no privacy notice is published under it.
+    PLACEHOLDER_CONTROLLER = "Studio"
+
+    controller_name = models.CharField(
+        _("studio (controller)"),
+        max_length=200,
+        default=PLACEHOLDER_CONTROLLER,
+        help_text=_(
+            "The studio's name as a customer should know it, e.g. Viva Balansia Oy. The "
+            "privacy notice is published once this and an email or a postal address are "
+            "filled in."
+        ),
+    )
     business_id = models.CharField(
         _("business ID"),
         max_length=20,
@@ -181,13 +304,44 @@ class StudioSettings(models.Model):
         )
         return settings_row
 
+    def missing_for_notice(self) -> list[Any]:
+        """What the owner must still fill in before a privacy notice is published: the
+        controller's identity and contact details (GDPR Art. 13(1)(a))."""
+        missing = []
+        name = self.controller_name.strip()
+        if not name or name == self.PLACEHOLDER_CONTROLLER:
+            missing.append(_("the studio's name (the controller)"))
+        has_address = all(
+            part.strip() for part in (self.street_address, self.postal_code, self.city)
+        )
+        if not self.email.strip() and not has_address:
+            missing.append(_("an email address or a postal address"))
+        return missing
+
+    @property
+    def ready_for_notice(self) -> bool:
+        return not self.missing_for_notice()
+
+    @property
+    def contact_known(self) -> bool:
+        """Whether the settings say how a customer reaches the studio at all."""
+        return bool(self.email.strip() or self.phone.strip() or self.street_address.strip())
+
 
 class NoticeVersion(models.Model):
-    """A published version of the privacy notice: a frozen copy of what it said."""
+    """A published version of the privacy notice: a frozen copy of what it said.
+
+    `content` holds the facts (the owner's settings, the inventory's categories);
+    `rendered` the text as published, in each language ({"fi": html, "en": html}), so
+    that the version reads the same after the app's own wording changes. Versions
+    published before the text was kept have an empty `rendered` and are rendered from
+    their content with the app's current wording.
+    """
 
     number = models.PositiveIntegerField(_("version"), unique=True)
     published_at = models.DateTimeField(_("published"), default=timezone.now)
     content = models.JSONField(_("content"))
+    rendered = models.JSONField(_("text as published"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("privacy notice version")

@@ -95,11 +95,16 @@ def bookkeeping_until(customer: Customer, *, studio: StudioSettings | None = Non
     return kept_until(newest, studio=studio)
 
 
-def period_text(*, studio: StudioSettings | None = None) -> str:
+def period_text(
+    *, studio: StudioSettings | None = None, year_end: tuple[int, int] | None = None
+) -> str:
     """The bookkeeping period in words, with the studio's financial year, for the privacy
-    notice and the access report."""
-    studio = studio or StudioSettings.load()
-    end = _end_in(_COMMON_YEAR, studio.financial_year_end_month, studio.financial_year_end_day)
+    notice and the access report. `year_end` (month, day) is a published notice's own
+    record of the financial year's end; otherwise the studio settings'."""
+    if year_end is None:
+        studio = studio or StudioSettings.load()
+        year_end = (studio.financial_year_end_month, studio.financial_year_end_day)
+    end = _end_in(_COMMON_YEAR, *year_end)
     day_and_month = formats.date_format(end, pgettext("date format of a day and month", "j F"))
     return _(
         "%(years)d years from the end of the calendar year in which the purchase's financial "

@@ -1,147 +1,138 @@
-"""The privacy notice (GDPR Art. 13-14, R20) and the record of processing (Art. 30, R21),
-generated from the owner's settings and the personal-data inventory.
+"""The privacy notice (GDPR Art. 13-14, R20): its published versions, each frozen.
 
-A version's content is language-neutral (keys, codes and the owner's own words), so the
-same version reads in Finnish and in English; every change publishes a new version.
+What the notice says comes from consent.records.processing, the same words the access
+report and the record of processing use. Publishing a version stores two things: the
+facts (the owner's settings and the inventory's categories, language-neutral) and the text
+as rendered in each language (Finnish and English), so that `/privacy/?version=N` shows
+what was published even after the app's own wording changes in an update. Versions
+published before the text was kept (an empty `rendered`) are rendered from their facts
+with the app's current wording.
+
+A version is published whenever what the notice would say differs from the latest one:
+when the owner saves the studio settings or a processor, and, for a change in the app's
+own wording, on the first view of `/privacy/` after the update. Never under the
+placeholder controller: until the owner has filled in the studio's name and an email or
+postal address (Art. 13(1)(a)), publishing is refused and `/privacy/` says the notice is
+being prepared.
 """
 
 from typing import Any
 
-from django.db import transaction
-from django.utils.functional import Promise
-from django.utils.translation import gettext_lazy as _
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
-from consent.models import NoticeVersion, Recipient, StudioSettings
-from consent.records import bookkeeping
-from customers.inventory import Category, Retention, categories_in_use, retention_rule
+from consent.models import NoticeVersion, StudioSettings
+from consent.records import processing
 
-Purpose = StudioSettings.Purpose
-
-# Each purpose the app knows how to fulfil, with its legal basis (Art. 6(1)).
-LEGAL_BASES: dict[str, Promise] = {
-    Purpose.CUSTOMER_RELATIONSHIP: _(
-        "the contract with the customer (Art. 6(1)(b)) and the studio's legitimate interest "
-        "in keeping its customer relationships (Art. 6(1)(f))"
-    ),
-    Purpose.BOOKING: _("the contract with the customer (Art. 6(1)(b))"),
-    Purpose.COMMUNICATION: _(
-        "the contract with the customer (Art. 6(1)(b)) and the studio's legitimate interest "
-        "in answering its customers (Art. 6(1)(f))"
-    ),
-    Purpose.MARKETING: _(
-        "consent (Art. 6(1)(a)); for existing customers, email and text-message marketing "
-        "of the studio's own similar services as the Act on Electronic Communications "
-        "Services (917/2014, §200) allows, with an easy way to refuse in every message"
-    ),
-    Purpose.RESEARCH: _("consent (Art. 6(1)(a))"),
-}
-BOOKKEEPING_PURPOSE = _("Bookkeeping of purchases and cancellations")
-BOOKKEEPING_BASIS = _("a legal obligation (Art. 6(1)(c)): the Accounting Act (1336/1997)")
-
-# The people the register is about (Art. 30(1)(c)).
-DATA_SUBJECTS = [
-    _("Customers and former customers"),
-    _("People who asked about the studio's services or registered on the web"),
-    _("Newsletter subscribers"),
-    _("The studio's own users (owner and staff): their user accounts"),
-]
-
-SECURITY_MEASURES = [
-    _("Personal user accounts with passwords of at least 12 characters; no shared accounts."),
-    _("Roles: staff cannot export, erase or manage users; the owner grants and removes access."),
-    _("The register is reached only over an encrypted connection (HTTPS) in production."),
-    _("An audit trail of who viewed, changed, exported or erased customer data."),
-    _("Regular backups; a restore applies every erasure made after the backup again."),
-    _("No health information is stored: free-text fields refuse it."),
-    _("No paper copies of the register; printed participant lists carry names only."),
-]
+BODY_TEMPLATE = "consent/_privacy_body.html"
 
 
-def retention_text(kind: Retention, *, studio: StudioSettings | None = None) -> str:
-    """A retention period in words, from the inventory's rule and, where the owner chooses
-    the period, the studio's settings: the one wording the notice, the access report and
-    the retention command all use."""
-    if kind == Retention.BOOKKEEPING:
-        return bookkeeping.period_text(studio=studio)
-    rule = retention_rule(kind)
-    years = None
-    if rule.setting:
-        years = getattr(studio or StudioSettings.load(), rule.setting)
-    return rule.period_text(years=years)
+class NoticeNotReady(Exception):
+    """The owner has not yet said who the controller is and how to reach them."""
+
+    def __init__(self, missing: list[Any]) -> None:
+        super().__init__(", ".join(str(m) for m in missing))
+        self.missing = missing
+
+    @property
+    def message(self) -> str:
+        return _(
+            "The privacy notice is not published until the studio settings name the "
+            "controller and how to reach it. Missing: %(missing)s."
+        ) % {"missing": ", ".join(str(m) for m in self.missing)}
 
 
-def notice_content() -> dict[str, Any]:
-    """What the notice says now, as data: the owner's settings and the inventory."""
-    studio = StudioSettings.load()
-    return {
-        "controller": {
-            "name": studio.controller_name,
-            "business_id": studio.business_id,
-            "street_address": studio.street_address,
-            "postal_code": studio.postal_code,
-            "city": studio.city,
-            "email": studio.email,
-            "phone": studio.phone,
-            "contact_person": studio.contact_person,
-        },
-        "purposes": [p for p in Purpose.values if p in (studio.purposes or [])],
-        "categories": [c.value for c in categories_in_use()],
-        "booking_calendar": studio.booking_calendar,
-        "recipients": [
-            {
-                "name": r.name,
-                "purpose": r.purpose,
-                "country": r.country,
-                "outside_eea": r.outside_eea,
-                "safeguard": r.safeguard,
-                "is_processor": r.is_processor,
-            }
-            for r in Recipient.objects.order_by("name")
-        ],
-        "customer_retention_years": studio.customer_retention_years,
-    }
-
-
-def publish_notice() -> NoticeVersion:
-    """Publish a new version when what the notice says has changed; else the latest."""
-    with transaction.atomic():
-        latest = NoticeVersion.objects.select_for_update().order_by("-number").first()
-        content = notice_content()
-        if latest is not None and latest.content == content:
-            return latest
-        return NoticeVersion.objects.create(
-            number=(latest.number + 1) if latest else 1, content=content
-        )
-
-
-def current_notice() -> NoticeVersion:
-    latest = NoticeVersion.objects.order_by("-number").first()
-    return latest or publish_notice()
+def languages() -> list[str]:
+    return [code for code, _name in settings.LANGUAGES]
 
 
 def readable(content: dict[str, Any]) -> dict[str, Any]:
-    """A version's content with the app's own words, in the active language, for a page."""
-    labels = dict(Category.choices)
-    purposes = [
-        {"label": Purpose(p).label, "basis": LEGAL_BASES[p]}
-        for p in content["purposes"]
-        if p in LEGAL_BASES
-    ]
-    purposes.append({"label": BOOKKEEPING_PURPOSE, "basis": BOOKKEEPING_BASIS})
+    """A version's facts in words, in the active language, for the notice's text."""
     return {
-        **content,
-        "purposes": purposes,
-        "categories": [labels[c] for c in content["categories"] if c in labels],
-        "transfers": [r for r in content["recipients"] if r["outside_eea"]],
-        "retention": [
-            _(
-                "Customer data: while the customer relationship lasts, and until the customer "
-                "has been inactive for %(years)d years; then it is erased."
-            )
-            % {"years": content["customer_retention_years"]},
-            Retention.BOOKKEEPING.label,
-            Retention.REQUESTS.label,
-            Retention.SUPPRESSION.label,
-        ],
-        "security": SECURITY_MEASURES,
+        **processing.describe(content),
+        "security": [str(m) for m in processing.SECURITY_MEASURES],
     }
+
+
+def render_text(content: dict[str, Any], language: str) -> str:
+    """The notice's text for `content` in `language`, as publishing stores it."""
+    with translation.override(language):
+        return render_to_string(
+            BODY_TEMPLATE, {"notice": readable(content), "c": content.get("controller", {})}
+        )
+
+
+def publish_notice(*, studio: StudioSettings | None = None) -> NoticeVersion:
+    """Publish a new version when what the notice says, or how it says it, has changed;
+    else return the latest. Raises NoticeNotReady under the placeholder controller."""
+    studio = studio or StudioSettings.load()
+    missing = studio.missing_for_notice()
+    if missing:
+        raise NoticeNotReady(missing)
+    content = processing.facts(studio)
+    rendered = {language: render_text(content, language) for language in languages()}
+    with transaction.atomic():
+        latest = NoticeVersion.objects.select_for_update().order_by("-number").first()
+        if latest is not None and latest.content == content and latest.rendered == rendered:
+            return latest
+        try:
+            with transaction.atomic():
+                return NoticeVersion.objects.create(
+                    number=(latest.number + 1) if latest else 1,
+                    content=content,
+                    rendered=rendered,
+                )
+        except IntegrityError:
+            # Another request published the same number a moment earlier: that one stands.
+            return NoticeVersion.objects.order_by("-number")[0]
+
+
+def publish_if_ready() -> NoticeVersion | None:
+    """Publish if the owner has said who the controller is; else nothing."""
+    try:
+        return publish_notice()
+    except NoticeNotReady:
+        return None
+
+
+def current_notice() -> NoticeVersion | None:
+    """The version in force: the latest published one (None before the first)."""
+    latest = NoticeVersion.objects.order_by("-number").first()
+    return latest or publish_if_ready()
+
+
+def current_notice_number() -> int | None:
+    """The number of the version in force, for the consent ledger (None before the first)."""
+    version = current_notice()
+    return version.number if version is not None else None
+
+
+def notice_in_force(language: str) -> NoticeVersion | None:
+    """For `/privacy/`: the latest version, published anew first when what it would say
+    now differs from it, in facts or in the app's wording (three queries when nothing
+    changed)."""
+    studio = StudioSettings.load()
+    latest = NoticeVersion.objects.order_by("-number").first()
+    if not studio.ready_for_notice:
+        return latest
+    content = processing.facts(studio)
+    if (
+        latest is None
+        or latest.content != content
+        or latest.rendered.get(language) != render_text(content, language)
+    ):
+        return publish_notice(studio=studio)
+    return latest
+
+
+def text_of(version: NoticeVersion, language: str) -> SafeString:
+    """A version's text in `language`: as published, or, for a version published before
+    the text was kept, rendered from its facts with today's wording."""
+    frozen = version.rendered.get(language) if isinstance(version.rendered, dict) else None
+    text = frozen or render_text(version.content, language)
+    # This app's own template output, every value in it escaped when it was rendered.
+    return mark_safe(text)  # noqa: S308  # nosec B308 B703

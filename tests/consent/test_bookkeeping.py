@@ -12,7 +12,7 @@ from consent.acts.erasure import SESSION_KEY, erasure_preview
 from consent.acts.retention import apply_retention
 from consent.models import StudioSettings
 from consent.records import bookkeeping
-from consent.records.notice import retention_text
+from consent.records.processing import retention_text
 from consent.views.common import FULL
 from customers.inventory import Retention
 from customers.models import Customer, Purchase
@@ -192,3 +192,25 @@ def test_a_setting_saved_before_the_check_keeps_purchases_longer_not_shorter():
     # Read as 28 February: a purchase of 29.2.2028 falls in the next financial year.
     assert bookkeeping.kept_until(date(2028, 2, 28), studio=studio) == date(2034, 12, 31)
     assert bookkeeping.kept_until(date(2028, 2, 29), studio=studio) == date(2035, 12, 31)
+
+
+def test_the_published_notice_states_the_studios_financial_year(client):
+    from consent.records.notice import current_notice_number, publish_notice
+
+    studio = StudioSettings.load()
+    studio.controller_name = "Studio Esimerkki Oy"
+    studio.email = "studio@example.fi"
+    studio.save()
+    publish_notice()
+    first = current_notice_number()
+    page = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "6 years from the end of the calendar year" in page and "31 December" in page
+
+    june = _financial_year_ends(6, 30)
+    publish_notice(studio=june)
+    assert current_notice_number() == first + 1, "a new financial year is a new version"
+    page = client.get("/privacy/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "30 June" in page and "31 December" not in page
+    # The earlier version still says what it said when it was published.
+    old = client.get(f"/privacy/?version={first}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "31 December" in old

@@ -17,7 +17,7 @@ from consent.marketing import audience, newsletters
 from consent.marketing import unsubscribe as unsubscribe_links
 from consent.marketing.permissions import permission
 from consent.models import ConsentEvent, Newsletter, OutboxEmail, StudioSettings
-from consent.records.notice import current_notice
+from consent.records.notice import current_notice_number
 from customers.models import Customer, Interaction, Purchase
 
 pytestmark = pytest.mark.django_db
@@ -175,7 +175,7 @@ def test_double_opt_in(client, django_capture_on_commit_callbacks):
     event = ConsentEvent.objects.get()
     assert event.action == "given" and event.source == "web_form"
     assert "uutiskirje" in event.wording.lower() or "newsletter" in event.wording.lower()
-    assert event.notice_version == current_notice().number
+    assert event.notice_version == current_notice_number()
     assert event.ip_network == "203.0.113.0/24"
     assert customer in list(audience.audience_people(purpose=P.NEWSLETTER, channel=Ch.EMAIL))
 

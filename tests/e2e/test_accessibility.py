@@ -17,6 +17,7 @@ from django.core import mail
 
 from consent.acts import requests
 from consent.marketing import unsubscribe as unsubscribe_links
+from consent.models import Recipient, StudioSettings
 from tests.conftest import CHROMIUM_ARGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -191,6 +192,22 @@ def test_the_public_pages_pass_axe_at_a_phone_width(open_page, customer_with_his
     problems += _problems(page, language, "my data with errors")
 
     page.goto("/privacy/")
+    assert page.locator("main h2").count() == 0  # the placeholder studio: being prepared
+    problems += _problems(page, language, "privacy notice being prepared")
+
+    studio = StudioSettings.load()
+    studio.controller_name, studio.email = "Viva Esimerkki Oy", "studio@example.fi"
+    studio.save()
+    Recipient.objects.create(
+        name="Google Ireland Limited / Google LLC (Gmail, Google Workspace)",
+        purpose="Sähköposti",
+        country="US",
+        safeguard=Recipient.Safeguard.DPF,
+        dpf_checked_on="2026-03-02",
+        scc_also=True,
+    )
+    page.goto("/privacy/")
+    assert page.locator("main h2").count() >= 13
     problems += _problems(page, language, "privacy notice")
 
     page.goto("/marketing/subscribe/")

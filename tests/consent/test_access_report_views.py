@@ -1,0 +1,114 @@
+"""The access report (GDPR Art. 15, R13): every look at it leaves an audit entry, the HTML
+pages included, and it tells the person what the privacy notice tells them."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from django.utils.html import escape
+
+from consent.acts import requests
+from consent.models import AuditEntry, Recipient, StudioSettings
+
+pytestmark = pytest.mark.django_db
+
+QUEUE = "/admin/consent/rightsrequest/"
+
+
+@pytest.fixture
+def rr(owner, customer_with_history):
+    return requests.record_request(
+        request_type="access",
+        channel="phone",
+        customer=customer_with_history,
+        email="",
+        message="",
+        identity_check="Known customer, called from her own number.",
+        received_on=timezone.localdate() - timedelta(days=3),
+        actor=owner,
+    )
+
+
+def _report_entries(customer) -> list[tuple[str, int | None, str]]:
+    return list(
+        AuditEntry.objects.filter(customer=customer, detail__startswith="access report")
+        .order_by("pk")
+        .values_list("action", "user_id", "detail")
+    )
+
+
+def test_every_view_of_the_report_in_the_admin_is_audited(client, owner, rr):
+    client.force_login(owner)
+    assert _report_entries(rr.customer) == []
+    for _look in range(2):
+        assert client.get(f"{QUEUE}{rr.pk}/report/").status_code == 200
+    assert client.get(f"{QUEUE}{rr.pk}/report/json/").status_code == 200
+    assert client.get(f"{QUEUE}{rr.pk}/report/csv/").status_code == 200
+    assert _report_entries(rr.customer) == [
+        ("view", owner.pk, "access report: view"),
+        ("view", owner.pk, "access report: view"),
+        ("export", owner.pk, "access report: json"),
+        ("export", owner.pk, "access report: csv"),
+    ]
+
+
+def test_the_customers_view_of_a_released_report_is_audited(
+    client, owner, rr, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        requests.release_report(request=rr, actor=owner)
+    link = re.search(r"https?://\S+(/rights/report/[^/\s]+/)", mail.outbox[-1].body).group(1)
+    assert client.post(link).status_code == 302
+    before = len(_report_entries(rr.customer))
+    page = client.get("/rights/report/", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and "Esimerkkikatu 1 A 2" in page.content.decode()
+    entries = _report_entries(rr.customer)[before:]
+    assert entries == [("view", None, "access report: view (the customer, on their own page)")]
+
+
+def test_the_customers_own_page_and_copies_are_audited(
+    client, customer_with_history, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/rights/",
+            {"email": customer_with_history.email, "request_type": "access", "message": ""},
+        )
+    link = re.search(r"https?://\S+(/rights/verify/[^/\s]+/)", mail.outbox[-1].body).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(link)
+    before = len(_report_entries(customer_with_history))
+    assert client.get("/rights/my-data/").status_code == 200
+    assert client.get("/rights/my-data/download.json").status_code == 200
+    actions = [a for a, _user, _detail in _report_entries(customer_with_history)[before:]]
+    assert actions == ["view", "export"]
+
+
+def test_the_report_page_tells_the_rights_transfers_and_the_basis_of_each_channel(
+    client, owner, rr
+):
+    studio = StudioSettings.load()
+    studio.booking_calendar = "Varaa heti"
+    studio.save()
+    Recipient.objects.create(
+        name="Mailer Inc",
+        purpose="Uutiskirjeet",
+        country="US",
+        safeguard=Recipient.Safeguard.SCC,
+    )
+    client.force_login(owner)
+    body = client.get(f"{QUEUE}{rr.pk}/report/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    for words in (
+        "on grounds of your own situation",  # Art. 21(1)
+        "Art. 21(1)",
+        "does not affect the lawfulness",  # Art. 7(3)
+        "Mailer Inc (US): The Commission&#x27;s standard contractual clauses",
+        "recital 47",
+        "Varaa heti",
+        "phone number",
+        escape("The audit trail: 2 years from the event"),
+        escape("The marketing ban list (keyed hashes)"),
+    ):
+        assert words in body, words
