@@ -22,6 +22,12 @@ E164_REGEX = r"^\+[1-9][0-9]{6,14}$"
 FINNISH_POSTAL_CODE_REGEX = r"^[0-9]{5}$"
 
 
+RESTRICTED_MESSAGE = _(
+    "Processing of this customer's data is restricted at their request (GDPR Art. 18): "
+    "nothing new is recorded for them until the restriction is lifted."
+)
+
+
 def default_language() -> str:
     """The studio's language: the first language of a customer until they choose one."""
     return settings.LANGUAGE_CODE
@@ -170,6 +176,21 @@ class Customer(HealthGuardedModel):
             raise ValidationError(
                 {"postal_code": _("A Finnish postal code has five digits, such as 00100.")}
             )
+
+    @property
+    def is_restricted(self) -> bool:
+        return self.restricted_at is not None
+
+    def refuse_if_restricted(self) -> None:
+        """Raise ValidationError (code "restricted") while processing is restricted.
+
+        GDPR Art. 18(2): restricted data is only stored. The models call this when a new
+        enrolment, purchase or interaction is added, so the same rule holds for every
+        form, the import and any other path that validates; the restriction act itself
+        is consent.acts.restriction.
+        """
+        if self.restricted_at is not None:
+            raise ValidationError(RESTRICTED_MESSAGE, code="restricted")
 
     def record_activity(self, when: datetime) -> None:
         """Move `last_activity_at` forward to `when` (never backwards), in one query.
@@ -328,18 +349,8 @@ class Enrollment(models.Model):
                 self.cancelled_at = max(timezone.now(), self.enrolled_at or timezone.now())
         else:
             self.cancelled_at = None
-        if (
-            self._state.adding
-            and self.customer_id is not None
-            and self.customer.restricted_at is not None
-        ):
-            raise ValidationError(
-                _(
-                    "Processing of this customer's data is restricted at their request; "
-                    "lift the restriction before enrolling them."
-                ),
-                code="restricted",
-            )
+        if self._state.adding and self.customer_id is not None:
+            self.customer.refuse_if_restricted()
         if self.status != self.Status.CANCELLED and self.course_id is not None:
             course = self.course
             taken = course.seats_taken(excluding=[self.pk] if self.pk else None)
@@ -444,6 +455,11 @@ class Purchase(models.Model):
     def __str__(self) -> str:
         return f"{self.description} ({self.purchased_on:%d.%m.%Y})"
 
+    def clean(self) -> None:
+        super().clean()
+        if self._state.adding and self.customer_id is not None:
+            self.customer.refuse_if_restricted()
+
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
         if self.customer is not None:
@@ -515,6 +531,8 @@ class Interaction(HealthGuardedModel):
 
     def clean(self) -> None:
         super().clean()
+        if self._state.adding and self.customer_id is not None:
+            self.customer.refuse_if_restricted()
         if self.kind != self.Kind.COMPLAINT and (self.resolution or self.resolved_at):
             raise ValidationError(
                 {"resolution": _("Only a complaint has a resolution.")}, code="not_complaint"
