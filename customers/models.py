@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from customers.fields import NormalisedEmailField, PhoneNumberField
+from customers.fields import CountryField, NormalisedEmailField, PhoneNumberField
 from customers.health import guard_free_text
 
 E164_REGEX = r"^\+[1-9][0-9]{6,14}$"
@@ -80,14 +80,10 @@ class Customer(HealthGuardedModel):
         help_text=_("Five digits for a Finnish address."),
     )
     city = models.CharField(_("city"), max_length=100, blank=True)
-    country = models.CharField(
+    country = CountryField(
         _("country"),
-        max_length=2,
         default="FI",
-        validators=[
-            RegexValidator(r"^[A-Z]{2}$", _("Enter a two-letter country code, such as FI."))
-        ],
-        help_text=_("Two-letter country code, such as FI or SE."),
+        help_text=_("The country's name or its two-letter code, such as Suomi or FI."),
     )
     origin = models.CharField(
         _("origin"),
@@ -161,8 +157,8 @@ class Customer(HealthGuardedModel):
         return f"{self.first_name} {self.last_name}".strip()
 
     def clean_fields(self, exclude: Any = None) -> None:
-        # People type "fi" and " 00100 "; the validators expect the normal form.
-        self.country = (self.country or "").strip().upper()
+        # People type " 00100 "; the validators expect the normal form. The country is read
+        # by its field ("fi", "Suomi" -> "FI").
         self.postal_code = (self.postal_code or "").strip()
         super().clean_fields(exclude=exclude)
 
