@@ -207,6 +207,12 @@ class CustomerForm(HealthGuardedModelForm):
         return cleaned
 
 
+def _is_autocomplete(request: HttpRequest) -> bool:
+    """Whether this is the admin's autocomplete view, which fills the customer pickers."""
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.view_name == "admin:autocomplete"
+
+
 class RestrictionFilter(admin.SimpleListFilter):
     """Whether the customer has restricted the processing of their data (GDPR Art. 18)."""
 
@@ -355,6 +361,11 @@ class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
+        if not search_term.strip() and _is_autocomplete(request):
+            # A customer picker (enrolment, purchase, message, request...) opened with
+            # nothing typed: the people met most recently first. This is a LIMIT on the
+            # last_activity_at index, however many customers there are.
+            return queryset.order_by("-last_activity_at", "-pk"), False
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         # Phones are stored in E.164: "040 123 4567" must find "+358401234567".
         try:
