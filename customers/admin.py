@@ -5,10 +5,10 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.forms import BaseInlineFormSet
-from django.contrib.admin.utils import unquote
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -354,9 +354,7 @@ class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
             raise PermissionDenied
         customer = get_object_or_404(Customer, pk=pk)
         self._lift(request, [customer])
-        return HttpResponseRedirect(
-            reverse("admin:customers_customer_change", args=[customer.pk])
-        )
+        return HttpResponseRedirect(reverse("admin:customers_customer_change", args=[customer.pk]))
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str

@@ -142,7 +142,7 @@ class CountryFormField(forms.CharField):
         super().__init__(**kwargs)
 
     def to_python(self, value: Any) -> str:
-        return normalise_country(super().to_python(value))
+        return normalise_country(super().to_python(value) or "")
 
 
 class CountryField(models.CharField):

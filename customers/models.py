@@ -173,10 +173,6 @@ class Customer(HealthGuardedModel):
                 {"postal_code": _("A Finnish postal code has five digits, such as 00100.")}
             )
 
-    @property
-    def is_restricted(self) -> bool:
-        return self.restricted_at is not None
-
     def refuse_if_restricted(self) -> None:
         """Raise ValidationError (code "restricted") while processing is restricted.
 
@@ -451,17 +447,18 @@ class Purchase(models.Model):
     def __str__(self) -> str:
         return f"{self.description} ({self.purchased_on:%d.%m.%Y})"
 
-    def clean(self) -> None:
-        super().clean()
-        if self._state.adding and self.customer_id is not None:
-            self.customer.refuse_if_restricted()
-
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)
         if self.customer is not None:
             day = self.cancelled_on or self.purchased_on
             moment = timezone.make_aware(datetime.combine(day, datetime.min.time()))
             self.customer.record_activity(moment)
+
+    def clean(self) -> None:
+        super().clean()
+        # Bookkeeping keeps purchases without a buyer: only a buyer can be restricted.
+        if self._state.adding and self.customer is not None:
+            self.customer.refuse_if_restricted()
 
 
 class Interaction(HealthGuardedModel):

@@ -22,9 +22,7 @@ def studio_name(request: HttpRequest | None) -> str:
     placeholder = StudioSettings._meta.get_field("controller_name").get_default()
     try:
         # A read only: a public page never creates the settings row (StudioSettings.load would).
-        name = (
-            StudioSettings.objects.filter(pk=1).values_list("controller_name", flat=True).first()
-        )
+        name = StudioSettings.objects.filter(pk=1).values_list("controller_name", flat=True).first()
     except DatabaseError:
         # A name in the header is not worth a failed page; the page's own work decides.
         name = None

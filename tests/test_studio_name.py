@@ -74,7 +74,5 @@ def test_the_name_is_looked_up_once_per_request_and_not_on_admin_pages(client, o
 
 
 def test_a_database_that_does_not_answer_leaves_the_software_name(rf):
-    with mock.patch.object(
-        StudioSettings.objects, "filter", side_effect=DatabaseError("gone")
-    ):
+    with mock.patch.object(StudioSettings.objects, "filter", side_effect=DatabaseError("gone")):
         assert context_processors.studio_name(rf.get("/")) == "rekisteri"

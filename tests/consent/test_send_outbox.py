@@ -22,9 +22,7 @@ def _queue(to: str) -> OutboxEmail:
     return outbox.queue_email(to=to, template="rights_nothing_held", context={}, language="fi")
 
 
-def test_a_message_the_other_sender_took_is_counted_as_taken_not_failing(
-    stored_only, monkeypatch
-):
+def test_a_message_the_other_sender_took_is_counted_as_taken_not_failing(stored_only, monkeypatch):
     taken = _queue("eka@example.fi")
     mine = _queue("toka@example.fi")
     listed = outbox.due
