@@ -348,10 +348,10 @@ class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
 
     def lift_restriction_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         """The button on a restricted customer's page: lift it, telling the customer first."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
         if not self.has_lift_restriction_permission(request):
             raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
         customer = get_object_or_404(Customer, pk=pk)
         self._lift(request, [customer])
         return HttpResponseRedirect(reverse("admin:customers_customer_change", args=[customer.pk]))
