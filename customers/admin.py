@@ -5,13 +5,14 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
 from django.forms import BaseInlineFormSet
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +29,14 @@ from consent.records.audit import Action, AuditedAdmin, record
 from customers import admin_import, admin_sessions, participants
 from customers.fields import normalise_phone
 from customers.forms import HealthGuardedModelForm
-from customers.models import Course, Customer, Enrollment, Interaction, Purchase
+from customers.models import (
+    RESTRICTED_MESSAGE,
+    Course,
+    Customer,
+    Enrollment,
+    Interaction,
+    Purchase,
+)
 
 
 class EnrollmentFormSet(BaseInlineFormSet):
@@ -177,8 +185,10 @@ class CustomerForm(HealthGuardedModelForm):
             )
         if self.erased_on is None:
             self.fields["confirm_returning"].widget = forms.HiddenInput()
-        # Left as it is (or the studio's language) when not sent.
-        self.fields["language"].required = False
+        # Left as it is (or the studio's language) when not sent. A read-only page (a
+        # restricted customer, a user who may only view) has no such field.
+        if "language" in self.fields:
+            self.fields["language"].required = False
 
     def clean_language(self) -> str:
         return self.cleaned_data.get("language") or self.instance.language
@@ -197,6 +207,29 @@ class CustomerForm(HealthGuardedModelForm):
         return cleaned
 
 
+def _is_autocomplete(request: HttpRequest) -> bool:
+    """Whether this is the admin's autocomplete view, which fills the customer pickers."""
+    match = getattr(request, "resolver_match", None)
+    return match is not None and match.view_name == "admin:autocomplete"
+
+
+class RestrictionFilter(admin.SimpleListFilter):
+    """Whether the customer has restricted the processing of their data (GDPR Art. 18)."""
+
+    title = _("processing")
+    parameter_name = "processing"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [("restricted", _("Restricted")), ("normal", _("Not restricted"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "restricted":
+            return queryset.filter(restricted_at__isnull=False)
+        if self.value() == "normal":
+            return queryset.filter(restricted_at__isnull=True)
+        return queryset
+
+
 @admin.register(Customer)
 class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
     form = CustomerForm
@@ -208,12 +241,13 @@ class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
         "city",
         "origin",
         "last_activity_at",
+        "processing",
     )
     list_display_links = ("last_name", "first_name")
     list_filter = (
         "origin",
         ("enrollments__course", admin.RelatedOnlyFieldListFilter),
-        ("restricted_at", admin.EmptyFieldListFilter),
+        RestrictionFilter,
     )
     list_select_related = False
     search_fields = ("first_name", "last_name", "email", "phone")
@@ -244,9 +278,10 @@ class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
                 "fields": ("restricted_at",),
                 "description": _(
                     "Shows since when the customer has had the processing of their data "
-                    "restricted (GDPR Art. 18); empty when it is not restricted. The owner "
-                    "lifts a restriction with the action on the customer list, and the "
-                    "customer is told first."
+                    "restricted (GDPR Art. 18); empty when it is not restricted. While it is "
+                    "restricted, the data is only stored: this page is read-only. The owner "
+                    "lifts a restriction with the button at the top of this page or the "
+                    "action on the customer list, and the customer is told first."
                 ),
             },
         ),
@@ -269,9 +304,66 @@ class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
         # Owner and staff may both record a consent given on paper or in person.
         return marketing_permissions_html(customer, can_record=True)
 
+    @admin.display(description=_("processing"), ordering="restricted_at")
+    def processing(self, customer: Customer) -> str:
+        if customer.restricted_at is None:
+            return ""
+        return format_html(
+            '<strong class="restricted-badge">{}</strong>',
+            _("restricted since %(day)s")
+            % {"day": f"{timezone.localtime(customer.restricted_at):%d.%m.%Y}"},
+        )
+
+    # Restriction (GDPR Art. 18): while it lasts the data is only stored, so the customer's
+    # page is read-only (its inlines too: Django disables them when the parent cannot be
+    # changed) and lifting the restriction is the one thing it offers.
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if obj is not None and obj.restricted_at is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        if request.method == "POST" and object_id is not None:
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None and obj.restricted_at is not None:
+                # A form opened before the restriction: say why nothing was saved.
+                self.message_user(request, RESTRICTED_MESSAGE, messages.ERROR)
+                return HttpResponseRedirect(request.path)
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def render_change_form(
+        self, request: HttpRequest, context: dict[str, Any], *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        obj = kwargs.get("obj")
+        context["restricted"] = obj is not None and obj.restricted_at is not None
+        context["can_lift_restriction"] = self.has_lift_restriction_permission(request)
+        return super().render_change_form(request, context, *args, **kwargs)
+
+    def lift_restriction_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """The button on a restricted customer's page: lift it, telling the customer first."""
+        if not self.has_lift_restriction_permission(request):
+            raise PermissionDenied
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        customer = get_object_or_404(Customer, pk=pk)
+        self._lift(request, [customer])
+        return HttpResponseRedirect(reverse("admin:customers_customer_change", args=[customer.pk]))
+
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str
     ) -> tuple[QuerySet, bool]:
+        if not search_term.strip() and _is_autocomplete(request):
+            # A customer picker (enrolment, purchase, message, request...) opened with
+            # nothing typed: the people met most recently first. This is a LIMIT on the
+            # last_activity_at index, however many customers there are.
+            return queryset.order_by("-last_activity_at", "-pk"), False
         results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
         # Phones are stored in E.164: "040 123 4567" must find "+358401234567".
         try:
@@ -283,7 +375,12 @@ class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
         return results, may_have_duplicates
 
     def get_urls(self) -> list[URLPattern]:
-        return admin_import.urls(self) + super().get_urls()
+        lift = path(
+            "<int:pk>/lift-restriction/",
+            self.admin_site.admin_view(self.lift_restriction_view),
+            name="customers_customer_lift_restriction",
+        )
+        return [lift, *admin_import.urls(self), *super().get_urls()]
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # A plain delete would bypass the erasure rules (what is kept for bookkeeping,
@@ -368,13 +465,20 @@ class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
         """Lift the restriction of each selected restricted customer; each is told first."""
         if not self.has_lift_restriction_permission(request):
             raise PermissionDenied
+        self._lift(request, list(queryset.filter(restricted_at__isnull=False)))
+
+    def _lift(self, request: HttpRequest, customers: list[Customer]) -> None:
+        """Call the act (consent.acts.restriction.lift_restriction) for each customer and
+        say what became of it."""
         lifted, untold = 0, []
-        for customer in queryset.filter(restricted_at__isnull=False):
+        for customer in customers:
             try:
-                restriction.lift_restriction(customer=customer, actor=staff_actor(request))
+                done = restriction.lift_restriction(customer=customer, actor=staff_actor(request))
             except (consent_rights.RightsError, ValidationError) as e:
                 message = e.messages if isinstance(e, ValidationError) else [str(e)]
                 self.message_user(request, " ".join(message), messages.ERROR)
+                continue
+            if not done:
                 continue
             lifted += 1
             if not customer.email:

@@ -25,6 +25,11 @@ Decisions worth knowing:
   existing one keeps the studio's capacity, and the rows that do not fit are invalid
   ("course full").
 - A customer whose processing is restricted (GDPR Art. 18) gets no new enrolment.
+- No health information comes in (P5, GDPR Art. 9): the text the import stores — the
+  name and the service or course — goes through the health-data guard, and a row it
+  flags is refused whole with the column named ("health_data"); there is no confirming
+  it here, as the owner cannot vouch for what customers typed into the calendar. The
+  calendar's other columns (its notes, messages, extra questions) are never read.
 - No consent is ever created: a booking is not a permission to market. People on the
   suppression list are imported for their bookings only and counted as such. The check
   comes from the caller (`is_suppressed`), so that the register does not import `consent`.
@@ -43,6 +48,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -54,6 +60,7 @@ from django.utils.translation import gettext_lazy
 
 from customers import xlsx
 from customers.fields import normalise_email, normalise_phone
+from customers.health import find_health_terms
 from customers.models import Course, Customer, Enrollment
 
 # Rows written (and progress reported) per round.
@@ -343,7 +350,7 @@ def _read_table(
     columns = _mapping(headers, {**known, **(mapping or {})})
     index = {target: headers.index(header) for target, header in columns.items()}
     rows = [
-        _read_row(number, record, index)
+        _read_row(number, record, index, columns)
         for number, record in enumerate(records, start=header_number + 1)
         if any(cell.strip() for cell in record)
     ]
@@ -513,7 +520,9 @@ def _mapping(headers: list[str], override: dict[str, str] | None) -> dict[str, s
     return mapping
 
 
-def _read_row(number: int, record: list[str], index: dict[str, int]) -> BookingRow:
+def _read_row(
+    number: int, record: list[str], index: dict[str, int], columns: dict[str, str]
+) -> BookingRow:
     def cell(target: str) -> str:
         i = index.get(target)
         return " ".join(record[i].split()) if i is not None and i < len(record) else ""
@@ -568,6 +577,23 @@ def _read_row(number: int, record: list[str], index: dict[str, int]) -> BookingR
 
     _read_times(row, cell("date"), cell("time"), cell("end"))
 
+    names = (
+        ("first_name", "last_name") if {"first_name", "last_name"} <= index.keys() else ("name",)
+    )
+    for target in (*names, "course"):
+        terms = _health_terms(cell(target))
+        if terms:
+            problems.append(
+                Problem(
+                    "health_data",
+                    _(
+                        "The column “%(column)s” looks like health information (%(terms)s), "
+                        "which is never stored: nothing of this row is imported."
+                    )
+                    % {"column": columns[target], "terms": ", ".join(terms)},
+                )
+            )
+
     status = cell("status").casefold()
     if status in STATUSES:
         row.status = STATUSES[status]
@@ -576,6 +602,12 @@ def _read_row(number: int, record: list[str], index: dict[str, int]) -> BookingR
             Problem("bad_status", _("Unknown status %(status)s.") % {"status": cell("status")})
         )
     return row
+
+
+@lru_cache(maxsize=4096)
+def _health_terms(text: str) -> tuple[str, ...]:
+    # A file repeats its services and its regulars' names on row after row.
+    return tuple(find_health_terms(text))
 
 
 def _split_name(name: str) -> tuple[str, str]:

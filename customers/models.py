@@ -7,7 +7,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
@@ -15,11 +15,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from customers.fields import NormalisedEmailField, PhoneNumberField
+from customers.fields import CountryField, NormalisedEmailField, PhoneNumberField
 from customers.health import guard_free_text
 
 E164_REGEX = r"^\+[1-9][0-9]{6,14}$"
 FINNISH_POSTAL_CODE_REGEX = r"^[0-9]{5}$"
+
+
+RESTRICTED_MESSAGE = _(
+    "Processing of this customer's data is restricted at their request (GDPR Art. 18): "
+    "nothing new is recorded for them until the restriction is lifted."
+)
 
 
 def default_language() -> str:
@@ -74,14 +80,10 @@ class Customer(HealthGuardedModel):
         help_text=_("Five digits for a Finnish address."),
     )
     city = models.CharField(_("city"), max_length=100, blank=True)
-    country = models.CharField(
+    country = CountryField(
         _("country"),
-        max_length=2,
         default="FI",
-        validators=[
-            RegexValidator(r"^[A-Z]{2}$", _("Enter a two-letter country code, such as FI."))
-        ],
-        help_text=_("Two-letter country code, such as FI or SE."),
+        help_text=_("The country's name or its two-letter code, such as Suomi or FI."),
     )
     origin = models.CharField(
         _("origin"),
@@ -155,8 +157,8 @@ class Customer(HealthGuardedModel):
         return f"{self.first_name} {self.last_name}".strip()
 
     def clean_fields(self, exclude: Any = None) -> None:
-        # People type "fi" and " 00100 "; the validators expect the normal form.
-        self.country = (self.country or "").strip().upper()
+        # People type " 00100 "; the validators expect the normal form. The country is read
+        # by its field ("fi", "Suomi" -> "FI").
         self.postal_code = (self.postal_code or "").strip()
         super().clean_fields(exclude=exclude)
 
@@ -170,6 +172,17 @@ class Customer(HealthGuardedModel):
             raise ValidationError(
                 {"postal_code": _("A Finnish postal code has five digits, such as 00100.")}
             )
+
+    def refuse_if_restricted(self) -> None:
+        """Raise ValidationError (code "restricted") while processing is restricted.
+
+        GDPR Art. 18(2): restricted data is only stored. The models call this when a new
+        enrolment, purchase or interaction is added, so the same rule holds for every
+        form, the import and any other path that validates; the restriction act itself
+        is consent.acts.restriction.
+        """
+        if self.restricted_at is not None:
+            raise ValidationError(RESTRICTED_MESSAGE, code="restricted")
 
     def record_activity(self, when: datetime) -> None:
         """Move `last_activity_at` forward to `when` (never backwards), in one query.
@@ -328,18 +341,8 @@ class Enrollment(models.Model):
                 self.cancelled_at = max(timezone.now(), self.enrolled_at or timezone.now())
         else:
             self.cancelled_at = None
-        if (
-            self._state.adding
-            and self.customer_id is not None
-            and self.customer.restricted_at is not None
-        ):
-            raise ValidationError(
-                _(
-                    "Processing of this customer's data is restricted at their request; "
-                    "lift the restriction before enrolling them."
-                ),
-                code="restricted",
-            )
+        if self._state.adding and self.customer_id is not None:
+            self.customer.refuse_if_restricted()
         if self.status != self.Status.CANCELLED and self.course_id is not None:
             course = self.course
             taken = course.seats_taken(excluding=[self.pk] if self.pk else None)
@@ -451,6 +454,12 @@ class Purchase(models.Model):
             moment = timezone.make_aware(datetime.combine(day, datetime.min.time()))
             self.customer.record_activity(moment)
 
+    def clean(self) -> None:
+        super().clean()
+        # Bookkeeping keeps purchases without a buyer: only a buyer can be restricted.
+        if self._state.adding and self.customer is not None:
+            self.customer.refuse_if_restricted()
+
 
 class Interaction(HealthGuardedModel):
     class Kind(models.TextChoices):
@@ -515,6 +524,8 @@ class Interaction(HealthGuardedModel):
 
     def clean(self) -> None:
         super().clean()
+        if self._state.adding and self.customer_id is not None:
+            self.customer.refuse_if_restricted()
         if self.kind != self.Kind.COMPLAINT and (self.resolution or self.resolved_at):
             raise ValidationError(
                 {"resolution": _("Only a complaint has a resolution.")}, code="not_complaint"

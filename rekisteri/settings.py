@@ -127,6 +127,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "rekisteri.context_processors.studio",
             ],
         },
     },
@@ -207,6 +208,10 @@ DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="rekisteri@localhost"
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 LOGIN_URL = "admin:login"
+# Where a sign-in lands when its `next=` is missing or unsafe (another host, `//host`):
+# the admin's front page, the only place staff sign in to (Django's default,
+# /accounts/profile/, does not exist here).
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Server errors (django.request, level ERROR) are mailed to these addresses, comma-separated,
 # without personal data or link tokens (rekisteri.logging.AdminEmailHandler). None by default.

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from django.contrib.auth.models import Group, User
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from customers.models import (
     Attendance,
@@ -50,6 +50,16 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+
+
+@pytest.fixture(autouse=True)
+def _no_language_left_active() -> Iterator[None]:
+    """Each test starts as a fresh process does, with no language activated (so
+    LANGUAGE_CODE rules): a request with an Accept-Language header leaves its language
+    active in the thread, which would otherwise leak into the next test."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 def _user(username: str, role: str) -> User:

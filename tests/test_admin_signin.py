@@ -304,3 +304,41 @@ def test_wrong_codes_count_towards_the_lockout(client, owner):
     for _ in range(5):
         _login(attacker, owner.username, otp_token="zzzzzzzz")
     assert _login(attacker, owner.username, otp_token=device_codes[0]).status_code == 429
+
+
+# Where the sign-in lands -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "unsafe",
+    [
+        "https://evil.example.com/",
+        "//evil.example.com",
+        "//evil.example.com/admin/",
+        "https:///evil.example.com",
+        "javascript:alert(1)",
+        "",
+    ],
+)
+def test_an_unsafe_next_lands_on_the_admin_front_page(client, staff, unsafe):
+    response = _login(client, staff.username, next=unsafe)
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+    assert client.get(response["Location"]).status_code == 200
+
+
+def test_a_safe_next_is_followed(client, staff):
+    response = _login(client, staff.username, next="/admin/customers/customer/?q=Aino")
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/customers/customer/?q=Aino"
+
+
+def test_an_enrolled_owner_with_an_unsafe_next_lands_on_the_front_page(client, owner):
+    client.force_login(owner)
+    _enrol(client, owner)
+    client.logout()
+    device = TOTPDevice.objects.get(user=owner)
+    response = _login(
+        client, owner.username, otp_token=_code(device, steps_ahead=1), next="//evil.example.com"
+    )
+    assert response.status_code == 302 and response["Location"] == "/admin/"

@@ -74,6 +74,8 @@ EXPECTED: dict[str, tuple[int, int]] = {
     # Customers: staff see, add and change; nobody deletes (erasure does that).
     "customers/customer/": (OK, OK),
     "customers/customer/import/": (FORBIDDEN, OK),  # booking-calendar import: the owner's
+    # Lifting a restriction (Art. 18(3)): the owner's, by POST from the customer's page.
+    "customers/customer/<int:pk>/lift-restriction/": (FORBIDDEN, NOT_ALLOWED),
     "customers/customer/add/": (OK, OK),
     "customers/customer/<path:object_id>/history/": (OK, OK),
     "customers/customer/<path:object_id>/delete/": (FORBIDDEN, FORBIDDEN),

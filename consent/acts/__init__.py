@@ -39,6 +39,10 @@ Rectification (rectification.py):
 Restriction (restriction.py):
 - restrict processing — restrict — Art. 18(1) — /rights/my-data/, a restriction request
 - lift a restriction — lift_restriction — Art. 18(3) — the admin's customer list action
+  and the button on the customer's page (which is read-only while the restriction lasts)
+- refuse anything new while restricted — Customer.refuse_if_restricted (customers/models.py,
+  as the register does not import consent) — Art. 18(2) — the clean() of a new enrolment,
+  purchase or interaction, hence every admin form, the enrol page and the import
 
 Objection (objection.py):
 - object to direct marketing — record_objection — Art. 21(2)-(3), P13 — /rights/my-data/,

@@ -131,9 +131,9 @@ def _expired_queries(*, today: date, now: datetime) -> list[tuple[str, QuerySet]
         (
             # Nobody confirmed them and their link has expired: not the owner's to answer.
             "unconfirmed web requests deleted",
-            RightsRequest.objects.filter(
-                status=RightsRequest.Status.RECEIVED, channel=RightsRequest.Channel.WEB
-            ).exclude(Exists(unverified_links)),
+            RightsRequest.objects.filter(RightsRequest.AWAITING_CONFIRMATION).exclude(
+                Exists(unverified_links)
+            ),
         ),
         (
             "disclosure records deleted",

@@ -68,6 +68,42 @@ class DeadlineFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ConfirmationFilter(admin.SimpleListFilter):
+    """The queue shows the owner's requests by default: verified ones and those she
+    recorded. Web requests waiting for the customer to follow the emailed link are not
+    hers to answer yet (GDPR Art. 12(6)); they are one click away."""
+
+    title = _("confirmation")
+    parameter_name = "confirmation"
+    DEFAULT = "owner"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
+        return [
+            (self.DEFAULT, _("Confirmed or recorded by the studio")),
+            ("awaiting", _("Web requests not yet confirmed by the customer")),
+            ("all", _("All")),
+        ]
+
+    def value(self) -> str:
+        return super().value() or self.DEFAULT
+
+    def choices(self, changelist: Any) -> Any:
+        # No "All" of Django's own: the default is not "everything" here.
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": self.value() == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet) -> QuerySet:
+        if self.value() == "awaiting":
+            return queryset.filter(RightsRequest.AWAITING_CONFIRMATION)
+        if self.value() == "all":
+            return queryset
+        return queryset.exclude(RightsRequest.AWAITING_CONFIRMATION)
+
+
 class RecordRequestForm(forms.ModelForm):
     """A request made on paper, by phone or in person (R11), recorded by the owner."""
 
@@ -268,7 +304,7 @@ class RightsRequestAdmin(admin.ModelAdmin):
     )
     list_display_links = ("request_type",)
     list_select_related = ("customer",)
-    list_filter = ("status", "request_type", "channel", DeadlineFilter)
+    list_filter = (ConfirmationFilter, "status", "request_type", "channel", DeadlineFilter)
     search_fields = ("email", "customer__first_name", "customer__last_name", "customer__email")
     ordering = ("due_on", "received_at")
     autocomplete_fields = ("customer",)

@@ -40,6 +40,11 @@ class RightsRequest(models.Model):
         IN_PERSON = "in_person", _("In person")
 
     OPEN_STATUSES = (Status.RECEIVED, Status.VERIFIED, Status.IN_PROGRESS, Status.EXTENDED)
+    # Web requests whose emailed link nobody has followed: until it is, nobody has shown the
+    # request is theirs (GDPR Art. 12(6)), so it is not the owner's to answer; retention
+    # removes them once the link has expired (consent.acts.retention). The owner's queue,
+    # her front page and her digest are ~AWAITING_CONFIRMATION.
+    AWAITING_CONFIRMATION = Q(status=Status.RECEIVED, channel=Channel.WEB)
 
     request_type = models.CharField(_("request"), max_length=20, choices=Type.choices)
     status = models.CharField(

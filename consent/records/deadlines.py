@@ -34,10 +34,12 @@ def extended_due_date(received: date) -> date:
 
 
 def due_soon(*, days: int = 7) -> Any:
-    """Open requests that are overdue or due within `days`, most urgent first."""
+    """Open requests that are overdue or due within `days`, most urgent first; web requests
+    nobody has confirmed are not the owner's to answer, so they are not among them."""
     limit = timezone.localdate() + timedelta(days=days)
     return (
         RightsRequest.objects.filter(status__in=RightsRequest.OPEN_STATUSES, due_on__lte=limit)
+        .exclude(RightsRequest.AWAITING_CONFIRMATION)
         .select_related("customer")
         .order_by("due_on")
     )

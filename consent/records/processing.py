@@ -376,9 +376,7 @@ def describe(content: dict[str, Any]) -> dict[str, Any]:
             CUSTOMER_RETENTION,
             customer_years=content.get("customer_retention_years"),
             financial_year_end=(
-                tuple(content["financial_year_end"])
-                if content.get("financial_year_end")
-                else None
+                tuple(content["financial_year_end"]) if content.get("financial_year_end") else None
             ),
         ),
         "rights": rights(),

@@ -19,6 +19,7 @@ from consent.acts.erasure import erasure_preview
 from consent.mail.outbox import send_pending
 from consent.models import (
     ConsentEvent,
+    LinkToken,
     OutboxEmail,
     Recipient,
     RecipientTask,
@@ -89,13 +90,76 @@ def _messages(response) -> str:
 
 def test_the_queue_lists_requests_with_days_left_and_marks_an_overdue_one(as_owner, customer):
     _request(customer, kind="erasure", due_in=-3)
-    _request(None, kind="access", due_in=12, email="tuntematon@example.fi", status="received")
+    _request(None, kind="access", due_in=12, email="tuntematon@example.fi", channel="letter")
     body = _page(as_owner.get(QUEUE))
     assert "Aino Esimerkki" in body
     assert "tuntematon@example.fi" in body
     assert 'class="overdue open-complaint">overdue by 3 days</strong>' in body
     assert "due in 12 days" in body
     assert body.index("Aino Esimerkki") < body.index("tuntematon@example.fi")  # by due date
+
+
+def test_the_queue_shows_the_owners_requests_and_keeps_unconfirmed_ones_behind_a_filter(
+    as_owner, owner, customer
+):
+    from consent.acts.requests import submit_request
+
+    other = Customer.objects.create(first_name="Bertta", last_name="Toinen", email="b@example.fi")
+    verified = _request(customer, kind="erasure", due_in=3)
+    # Recorded from a letter by the owner, from someone the register does not know.
+    letter = requests.record_request(
+        request_type="access",
+        channel="letter",
+        customer=None,
+        email="kirje@example.fi",
+        message="",
+        identity_check="Signed letter, address matches.",
+        received_on=timezone.localdate(),
+        actor=owner,
+    )
+    assert letter.status == "received"
+    unconfirmed = submit_request(email=other.email, request_type="access", language="fi")
+    assert unconfirmed.status == "received"
+
+    body = _page(as_owner.get(QUEUE))
+    assert f"{QUEUE}{verified.pk}/change/" in body and f"{QUEUE}{letter.pk}/change/" in body
+    assert f"{QUEUE}{unconfirmed.pk}/change/" not in body
+    assert "Web requests not yet confirmed by the customer" in body  # the way to the rest
+
+    waiting = _page(as_owner.get(QUEUE, {"confirmation": "awaiting"}))
+    assert f"{QUEUE}{unconfirmed.pk}/change/" in waiting
+    assert f"{QUEUE}{verified.pk}/change/" not in waiting
+    everything = _page(as_owner.get(QUEUE, {"confirmation": "all"}))
+    assert all(f"{QUEUE}{rr.pk}/change/" in everything for rr in (verified, letter, unconfirmed))
+
+    # Nor is an unconfirmed request on the front page's list of what is due.
+    RightsRequest.objects.filter(pk=unconfirmed.pk).update(due_on=timezone.localdate())
+    assert unconfirmed not in list(deadlines.due_soon())
+    assert verified in list(deadlines.due_soon())
+    index = _page(as_owner.get("/admin/"))
+    assert f"{QUEUE}{unconfirmed.pk}/change/" not in index
+
+    # Once the customer follows the link, the request is the owner's.
+    from consent.mail.links import issue_token
+
+    raw = issue_token(request=unconfirmed, purpose="verify_request")
+    requests.verify_request(raw_token=raw)
+    assert f"{QUEUE}{unconfirmed.pk}/change/" in _page(as_owner.get(QUEUE))
+
+
+def test_retention_removes_only_unconfirmed_web_requests_whose_link_expired(owner, customer):
+    from consent.acts.requests import submit_request
+    from consent.acts.retention import apply_retention
+
+    letter = _recorded(None, owner)
+    expired = submit_request(email=customer.email, request_type="access", language="fi")
+    LinkToken.objects.filter(request=expired).update(
+        expires_at=timezone.now() - timedelta(minutes=1)
+    )
+    result = apply_retention(dry_run=False)
+    assert result.counts["unconfirmed web requests deleted"] == 1
+    assert not RightsRequest.objects.filter(pk=expired.pk).exists()
+    assert RightsRequest.objects.filter(pk=letter.pk).exists()
 
 
 def test_the_queue_filters_by_deadline_and_finds_by_name(as_owner, customer):

@@ -208,5 +208,6 @@ def test_send_outbox_speaks_finnish(db):
     out, _err = _run("send_outbox")
     assert out == (
         "Lähtevät viestit: lähetetty 0, epäonnistui 0 (yritetään myöhemmin uudelleen), "
-        "luovuttu 0, toisen lähettäjän käsittelyssä 0, ei enää sallittu 0 (ei lähetetty).\n"
+        "lähettäminen lopetettu 0, toisen lähettäjän käsittelyssä 0, "
+        "ei enää sallittu 0 (ei lähetetty).\n"
     )

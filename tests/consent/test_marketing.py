@@ -463,3 +463,16 @@ def test_the_audience_and_the_one_person_rule_agree_for_every_purpose_and_channe
             counted = audience.audience(purpose=purpose, channel=channel)
             assert counted.count == len(found)
             assert counted.count + sum(counted.refusals.values()) == len(people)
+
+
+def test_the_sign_up_page_shows_no_error_box_until_something_was_sent(client):
+    page = client.get("/marketing/subscribe/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "error-summary" not in page and "Please check the form" not in page
+    assert 'role="alert"' not in page
+    response = client.post(
+        "/marketing/subscribe/", {"email": "not an address"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert '<div class="error-summary" role="alert">' in page
+    assert "<title>Please check the form – Newsletter" in page

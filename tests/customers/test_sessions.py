@@ -5,12 +5,19 @@ from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from customers import participants, sessions
 from customers.models import Course, CourseSession, Customer, Enrollment
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """The messages are asserted in English (their Finnish is checked by the catalog test)."""
+    with translation.override("en"):
+        yield
 
 
 def local(day: date, hour: int, minute: int = 0) -> datetime:
