@@ -637,6 +637,12 @@ class PurchaseAdmin(AuditedAdmin, admin.ModelAdmin):
     autocomplete_fields = ("customer",)
     date_hierarchy = "purchased_on"
 
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # A purchase is a voucher: the Accounting Act (1336/1997, 2:10 §) keeps it for the
+        # bookkeeping period, after which retention deletes it. A mistaken purchase is
+        # marked cancelled or refunded, which the books show; erasure detaches the buyer.
+        return False
+
 
 class OpenComplaintFilter(admin.SimpleListFilter):
     title = _("complaint")

@@ -14,6 +14,7 @@ ADMIN_STRINGS = (
     gettext_noop("Model name"),
     gettext_noop("Add link"),
     gettext_noop("Change or view list link"),
-    # The change form's title: "Muokkaa: asiakas" reads right for every model name.
+    # The change and view forms' titles: "Muokkaa: asiakas" reads right for every model.
     gettext_noop("Change %s"),
+    gettext_noop("View %s"),
 )

@@ -89,3 +89,19 @@ def test_the_own_page_says_each_permission_in_one_phrase(client, customer):
     assert "sallittu, kunnes kiellät" in page  # post: legitimate interest
     assert "ei sallittu ilman suostumustasi" in page  # email: consent needed
     assert "sallittu (" not in page
+
+
+def test_the_studio_settings_page_is_titled_as_finnish(client, owner):
+    client.force_login(owner)
+    page = client.get("/admin/consent/studiosettings/", HTTP_ACCEPT_LANGUAGE="fi", follow=True)
+    assert "Muokkaa studion asetuksia" in page.content.decode()
+
+
+def test_a_read_only_page_title_reads_as_finnish(client, staff, customer):
+    client.force_login(staff)
+    customer.restricted_at = timezone.now()
+    customer.save(update_fields=["restricted_at"])
+    page = client.get(
+        f"/admin/customers/customer/{customer.pk}/change/", HTTP_ACCEPT_LANGUAGE="fi"
+    ).content.decode()
+    assert "Näytä: asiakas" in page

@@ -705,8 +705,19 @@ def test_stored_markup_in_contact_details_is_escaped_for_customer_and_owner(
         _assert_escaped(response.content.decode(), markup, "the admin's customer page")
 
 
+# A message's padding holds no letters: random letters can spell a word the health guard
+# rightly stops ("ill", "inhalaattori"), which is not what this test is about.
+message_padding = st.text(st.sampled_from("0123456789 -'.,#"), max_size=12)
+markup_message = st.builds(
+    lambda before, markup, after: f"{before}{markup}{after}".strip(),
+    message_padding,
+    st.sampled_from(MARKUP_FRAGMENTS),
+    message_padding,
+)
+
+
 @FUZZ
-@given(message=markup_value, known=st.booleans())
+@given(message=markup_message, known=st.booleans())
 def test_stored_markup_in_a_request_message_is_escaped_for_the_owner(
     client: Client, no_rate_limits: None, customer: Customer, owner: User, message: str, known: bool
 ) -> None:

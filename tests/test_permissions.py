@@ -105,11 +105,12 @@ EXPECTED: dict[str, tuple[int, int]] = {
     "customers/coursesession/<path:object_id>/delete/": (FORBIDDEN, OK),
     "customers/coursesession/<path:object_id>/change/": (OK, OK),  # read-only for staff
     "customers/coursesession/<path:object_id>/": (REDIRECT, REDIRECT),
-    # Purchases: staff see them only.
+    # Purchases: staff see them only; nobody deletes a voucher (only retention does, after
+    # the bookkeeping period).
     "customers/purchase/": (OK, OK),
     "customers/purchase/add/": (FORBIDDEN, OK),
     "customers/purchase/<path:object_id>/history/": (OK, OK),
-    "customers/purchase/<path:object_id>/delete/": (FORBIDDEN, OK),
+    "customers/purchase/<path:object_id>/delete/": (FORBIDDEN, FORBIDDEN),
     "customers/purchase/<path:object_id>/change/": (OK, OK),  # read-only for staff
     "customers/purchase/<path:object_id>/": (REDIRECT, REDIRECT),
     # Interactions: staff see, add and change them.
@@ -234,7 +235,7 @@ ACTIONS: dict[str, tuple[set[str], set[str]]] = {
     "customers.Customer": (set(), {"erase_selected", "lift_restriction"}),
     "customers.Course": (set(), {"delete_selected"}),
     "customers.CourseSession": (set(), {"delete_selected"}),
-    "customers.Purchase": (set(), {"delete_selected"}),
+    "customers.Purchase": (set(), set()),  # a voucher is never deleted by hand
     "customers.Interaction": (set(), {"delete_selected"}),
     "consent.RightsRequest": (set(), set()),
     "consent.OutboxEmail": (set(), {"send_again"}),

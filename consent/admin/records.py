@@ -27,6 +27,7 @@ from consent.models import (
 )
 from consent.models.records import BREACH_DATA_CATEGORIES, BreachQuerySet
 from consent.records import bookkeeping, breaches, notice, processing, recipients
+from customers.fields import CountryFormField
 from customers.inventory import Category
 
 
@@ -58,6 +59,17 @@ class GoogleWorkspaceForm(forms.Form):
 
 @admin.register(Recipient)
 class RecipientAdmin(admin.ModelAdmin):
+    def formfield_for_dbfield(self, db_field: Any, request: HttpRequest, **kwargs: Any) -> Any:
+        if db_field.name == "country":
+            # The same country input as the customer's: a name in Finnish, Swedish or
+            # English, or the two-letter code, stored as the code.
+            return CountryFormField(
+                label=capfirst(db_field.verbose_name),
+                help_text=db_field.help_text,
+                required=not db_field.blank,
+            )
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     list_display = ("name", "purpose", "country", "safeguard", "needs_review", "is_processor")
     list_filter = ("needs_review", "is_processor", "safeguard")
     list_select_related = False
@@ -215,6 +227,13 @@ class StudioSettingsAdmin(admin.ModelAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: Any = None) -> HttpResponse:
         studio = StudioSettings.load()
         return redirect(reverse("admin:consent_studiosettings_change", args=[studio.pk]))
+
+    def change_view(
+        self, request: HttpRequest, object_id: str, form_url: str = "", extra_context: Any = None
+    ) -> HttpResponse:
+        # Not "Change studio settings": the one row reads as a page of its own.
+        extra_context = {"title": _("Edit the studio settings"), **(extra_context or {})}
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         super().save_model(request, obj, form, change)

@@ -154,6 +154,16 @@ def test_a_valid_safeguard_is_saved_and_named_in_the_notice(
     assert "The Commission&#x27;s standard contractual clauses" in latest.rendered["en"]
 
 
+def test_the_country_of_a_processor_is_typed_by_its_name_as_well(client, owner, studio):
+    client.force_login(owner)
+    assert _post(client, name="Pilvi Oy", country="Ruotsi").status_code == 302
+    assert Recipient.objects.get(name="Pilvi Oy").country == "SE"
+    assert _post(client, country="Yhdysvallat", safeguard="scc").status_code == 302
+    assert Recipient.objects.get(name="Cloud Co").country == "US"
+    response = _post(client, name="Kuu Oy", country="Kuu")
+    assert response.status_code == 200 and not Recipient.objects.filter(name="Kuu Oy").exists()
+
+
 def test_the_owner_clears_the_flag_by_choosing_a_safeguard_in_the_admin(client, owner, studio):
     flagged = Recipient.objects.create(
         name="Vanha Posti Inc", purpose="Uutiskirje", country="US", needs_review=True
