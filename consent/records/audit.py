@@ -110,7 +110,8 @@ def _fields(value: Any, object_type: str) -> str:
     return ", ".join(labels)
 
 
-# Rows an erasure counts that are no model of the register's own tables.
+# What an erasure counts by a word of its own: the emails to the person's addresses (of
+# the outbox) and the person's signed-in sessions.
 EXTRA_TABLES = {"emails": _("emails"), "sessions": _("sessions")}
 
 
