@@ -299,6 +299,8 @@ register(
         "object_type": FieldRule(C.TECHNICAL, E.KEEP),
         "object_id": FieldRule(C.TECHNICAL, E.BLANK),
         "detail": FieldRule(C.TECHNICAL, E.BLANK),
+        "detail_key": FieldRule(C.TECHNICAL, E.BLANK),
+        "detail_params": FieldRule(C.TECHNICAL, E.BLANK),
     },
 )
 

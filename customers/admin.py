@@ -25,7 +25,7 @@ from consent.admin.common import actor as staff_actor
 from consent.admin.ledger import ConsentEventInline, marketing_permissions_html
 from consent.mail import suppression
 from consent.models import RightsRequest
-from consent.records.audit import Action, AuditedAdmin, record
+from consent.records.audit import Action, AuditedAdmin, Detail, record
 from customers import admin_import, admin_sessions, participants
 from customers.fields import normalise_phone
 from customers.forms import HealthGuardedModelForm
@@ -610,7 +610,7 @@ class CourseAdmin(AuditedAdmin, admin.ModelAdmin):
         course = get_object_or_404(Course, pk=pk)
         if not self.has_export_permission(request):
             raise PermissionDenied
-        record(Action.EXPORT, user=request.user, obj=course, detail="participant list CSV")
+        record(Action.EXPORT, user=request.user, obj=course, detail=Detail("participant_list_csv"))
         return participants.csv_response(course)
 
     def render_change_form(

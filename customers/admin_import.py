@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from consent.mail.suppression import erasure_times, is_suppressed
-from consent.records.audit import Action, record
+from consent.records.audit import Action, Detail, record
 from customers import importing
 from customers.models import AdminPreference
 
@@ -291,7 +291,11 @@ def _preview_or_import(
 
 
 def _audit(actor: Any, result: importing.Result) -> None:
-    record(Action.ADD, user=actor, detail=result.summary())
+    record(
+        Action.ADD,
+        user=actor,
+        detail=Detail("bookings_imported", way="admin", **result.audit_counts()),
+    )
 
 
 def result_message(result: importing.Result) -> str:

@@ -22,7 +22,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from consent.records.audit import Action, AuditedAdmin, record
+from consent.records.audit import Action, AuditedAdmin, Detail, record
 from customers import attendance, calendar, sessions
 from customers.models import Course, CourseSession, Customer, Enrollment
 from rekisteri import preferences  # noqa: F401 (reads each user's language at login)
@@ -177,7 +177,7 @@ def attendance_view(request: HttpRequest, pk: int) -> HttpResponse:
                     Action.CHANGE,
                     user=request.user,
                     obj=session,
-                    detail=f"attendance: {saved.present} present, {saved.absent} absent",
+                    detail=Detail("attendance_saved", present=saved.present, absent=saved.absent),
                 )
                 messages.success(
                     request,
@@ -289,7 +289,7 @@ def regenerate_feed_view(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     feed = calendar.regenerate_feed(actor=request.user)
-    record(Action.CHANGE, user=request.user, obj=feed, detail="calendar feed address replaced")
+    record(Action.CHANGE, user=request.user, obj=feed, detail=Detail("calendar_feed_replaced"))
     messages.success(
         request,
         _(
@@ -310,7 +310,7 @@ def participant_view(request: HttpRequest, customer_pk: int) -> HttpResponse:
     _require(request, "customers.view_customer", "customers.view_attendance")
     customer = get_object_or_404(Customer, pk=customer_pk)
     courses = attendance.customer_attendance(customer)
-    record(Action.VIEW, user=request.user, obj=customer, detail="attendance")
+    record(Action.VIEW, user=request.user, obj=customer, detail=Detail("attendance_viewed"))
     context = _context(
         request,
         _("Attendance of %(name)s") % {"name": customer.full_name},
@@ -424,7 +424,7 @@ def generate_view(request: HttpRequest, pk: int) -> HttpResponse:
                 Action.ADD,
                 user=request.user,
                 obj=course,
-                detail=f"sessions generated: {made.created}",
+                detail=Detail("sessions_generated", count=made.created),
             )
             text = ngettext(
                 "%(count)d session was created.", "%(count)d sessions were created.", made.created

@@ -292,15 +292,19 @@ class Result:
     suppressed: int = 0
     invalid: list[RowOutcome] = field(default_factory=list)
 
-    def summary(self) -> str:
-        """One line for the audit trail and the log; names no person."""
-        return (
-            f"booking calendar import: rows new {self.counts[NEW]}, existing "
-            f"{self.counts[UPDATED]}, duplicate {self.counts[DUPLICATE]}, invalid "
-            f"{self.counts[INVALID]}; customers created {self.customers_created}, updated "
-            f"{self.customers_updated}; courses created {self.courses_created}; enrolments "
-            f"created {self.enrollments_created}; suppressed (bookings only) {self.suppressed}"
-        )
+    def audit_counts(self) -> dict[str, int]:
+        """The counts of the audit entry's detail ("bookings_imported"); names no person."""
+        return {
+            "new": self.counts[NEW],
+            "updated": self.counts[UPDATED],
+            "duplicate": self.counts[DUPLICATE],
+            "invalid": self.counts[INVALID],
+            "customers_created": self.customers_created,
+            "customers_updated": self.customers_updated,
+            "courses_created": self.courses_created,
+            "enrollments_created": self.enrollments_created,
+            "suppressed": self.suppressed,
+        }
 
 
 # Reading

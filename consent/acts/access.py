@@ -160,12 +160,11 @@ def access_report(
     report, and an audit entry for every look at it or copy of it, whoever takes it (the
     owner in the admin, the customer on their own page, a command)."""
     report = build_access_report(customer=customer)
-    who = _("the customer, on their own page") if own_page else ""
     audit.record(
         audit.Action.VIEW if use == Use.VIEW else audit.Action.EXPORT,
         user=actor,
         customer=customer,
-        detail=f"access report: {use}" + (f" ({who})" if who else ""),
+        detail=audit.Detail("access_report_own_page" if own_page else "access_report", use=use),
     )
     return report
 

@@ -61,6 +61,8 @@ def record_consent(
             user=actor,
             obj=event,
             customer=customer,
-            detail=f"{purpose}/{channel}: {action} ({source})",
+            detail=audit.Detail(
+                "consent", purpose=purpose, channel=channel, action=action, source=source
+            ),
         )
     return event

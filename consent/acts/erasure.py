@@ -67,16 +67,34 @@ class PreviewLine:
 
 @dataclass(frozen=True)
 class ErasureResult:
-    """What an erasure did: rows per table, requests closed, whom it told."""
+    """What an erasure did: rows per table, requests closed, whom it told.
 
-    counts: dict[str, int]
+    `tables` counts rows by model label ("customers.Purchase"), and the emails and
+    sessions by those words (audit.EXTRA_TABLES)."""
+
+    tables: dict[str, int]
     requests_closed: int = 0
     told: str = ""
     cancelled_courses: list[str] = field(default_factory=list)
 
     @property
+    def counts(self) -> dict[str, int]:
+        """Rows per table by the table's name in the active language."""
+        counts: dict[str, int] = {}
+        for code, count in self.tables.items():
+            name = audit.table_label(code)
+            counts[name] = counts.get(name, 0) + count
+        return counts
+
+    @property
     def summary(self) -> str:
         return ", ".join(f"{name}: {count}" for name, count in self.counts.items() if count)
+
+    @property
+    def audit_detail(self) -> audit.Detail:
+        return audit.Detail(
+            "erased", tables=[[code, count] for code, count in self.tables.items() if count]
+        )
 
 
 def upcoming_courses(customer: Customer) -> list[Course]:
@@ -118,6 +136,8 @@ def erasure_preview(customer: Customer) -> list[PreviewLine]:
 
 
 def _blank(field: models.Field) -> object:
+    if isinstance(field, models.JSONField) and not field.null:
+        return field.get_default()
     return None if field.null else ""
 
 
@@ -183,7 +203,7 @@ def erase_customer(
     person is closed either way. Purchases stay for bookkeeping (Accounting Act
     1336/1997), detached from the person.
     """
-    counts: dict[str, int] = {}
+    tables: dict[str, int] = {}
     with transaction.atomic():
         customer = Customer.objects.select_for_update().get(pk=customer.pk)
         email, phone, pk, language = customer.email, customer.phone, customer.pk, customer.language
@@ -202,22 +222,22 @@ def erase_customer(
             personal_rules(), key=lambda r: (r.model is Customer, r.rows != Erasure.DELETE)
         )
         for rule in rules:
-            counts[str(rule.model._meta.verbose_name_plural)] = _erase_rows(customer, rule)
+            tables[rule.model._meta.label] = _erase_rows(customer, rule)
         for content_type, pks in log_objects:
             if content_type.model_class() is Purchase:
                 continue  # a purchase's name is its product and date, not the person
             LogEntry.objects.filter(content_type=content_type, object_id__in=pks).update(
                 object_repr=_("[erased]"), change_message=""
             )
-        counts[_("emails")] = OutboxEmail.objects.filter(
+        tables["emails"] = OutboxEmail.objects.filter(
             Q(to__in=addresses) | Q(request__in=request_pks)
         ).delete()[0]
         # Links waiting at any of the person's addresses (a newsletter sign-up).
         LinkToken.objects.filter(new_email__in=addresses).delete()
-        counts[_("sessions")] = _forget_sessions(pk)
+        tables["sessions"] = _forget_sessions(pk)
         suppress(email=email, phone=phone, reason=Suppression.Reason.ERASURE)
 
-        summary = ", ".join(f"{name}: {count}" for name, count in counts.items() if count)
+        summary = ErasureResult(tables=tables).summary
         # The person's address in the register; a request recorded from a letter may
         # carry the only address there is (read before the requests are closed).
         address = email or next((r.email for r in open_requests if r.email), "")
@@ -225,13 +245,13 @@ def erase_customer(
         if told is not None and address:
             _tell_erased(told, address=address, language=language)
         result = ErasureResult(
-            counts=counts,
+            tables=tables,
             requests_closed=closed,
             told=address if told is not None else "",
             cancelled_courses=courses,
         )
         # After the erasure, so that the entry is linked to no one.
-        audit.record(audit.Action.ERASE, user=actor, detail=result.summary)
+        audit.record(audit.Action.ERASE, user=actor, detail=result.audit_detail)
         transaction.on_commit(checkpoint_sqlite)
     return result
 

@@ -27,7 +27,12 @@ OBJECTION_WORDING = _(
 def record_objection(*, customer: Customer, source: str, actor: User | None) -> None:
     """An objection stops every purpose on every channel at once (Art. 21(2)-(3), P13)."""
     with transaction.atomic():
-        audit.record(audit.Action.OBJECT, user=actor, obj=customer, detail=source)
+        audit.record(
+            audit.Action.OBJECT,
+            user=actor,
+            obj=customer,
+            detail=audit.Detail("objection", source=source),
+        )
         version = current_notice_number()
         ConsentEvent.objects.bulk_create(
             ConsentEvent(

@@ -69,7 +69,12 @@ def rectify_contact_details(
             language=customer.language,
             actor=actor,
         )
-        audit.record(audit.Action.RECTIFY, user=actor, obj=customer, detail=", ".join(changed))
+        audit.record(
+            audit.Action.RECTIFY,
+            user=actor,
+            obj=customer,
+            detail=audit.Detail("fields", fields=changed),
+        )
         complete(
             request,
             outcome=_("The customer corrected on their own page: %(fields)s.") % {"fields": labels},
@@ -132,7 +137,9 @@ def confirm_email_change(*, raw_token: str) -> Customer:
         customer.save(update_fields=["email"])
         request.email = token.new_email
         request.save(update_fields=["email"])
-        audit.record(audit.Action.RECTIFY, obj=customer, detail="email")
+        audit.record(
+            audit.Action.RECTIFY, obj=customer, detail=audit.Detail("fields", fields=["email"])
+        )
         complete(
             request,
             outcome=_("The email address was changed after confirmation."),

@@ -128,7 +128,12 @@ def submit_request(
             customer=customer,
             due_on=deadlines.due_date(today),
         )
-        audit.record(Action.REQUEST, obj=request, customer=customer, detail=request_type)
+        audit.record(
+            Action.REQUEST,
+            obj=request,
+            customer=customer,
+            detail=audit.Detail("request", type=request_type),
+        )
         if customer is None:
             request.status = Status.COMPLETED
             request.closed_at = timezone.now()
@@ -221,7 +226,9 @@ def verified_request(
         recorded_by=actor,
         **fields,
     )
-    audit.record(Action.REQUEST, user=actor, obj=request, detail=request_type)
+    audit.record(
+        Action.REQUEST, user=actor, obj=request, detail=audit.Detail("request", type=request_type)
+    )
     return request
 
 
@@ -291,7 +298,12 @@ def record_request(
             # The person's language: as told, or the customer's in the register.
             language=language or (customer.language if customer else settings.LANGUAGE_CODE),
         )
-        audit.record(Action.REQUEST, user=actor, obj=request, detail=f"{request_type}/{channel}")
+        audit.record(
+            Action.REQUEST,
+            user=actor,
+            obj=request,
+            detail=audit.Detail("request_channel", type=request_type, channel=channel),
+        )
         if customer is not None and request_type in (Type.OBJECTION, Type.RESTRICTION):
             _start_processing(request, actor=actor)
     return request

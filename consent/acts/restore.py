@@ -132,11 +132,14 @@ def reapply(before: Snapshot, report: "RestoreReport") -> None:
         report.customers_erased = len(to_erase)
         audit.record(
             audit.Action.RESTORE,
-            detail=(
-                f"{report.backup.path.name}: erased again {report.customers_erased}, "
-                f"suppressions {report.suppressions_added}, objections "
-                f"{report.objections_restored}, consents {report.consent_events_added}, "
-                f"restrictions {report.restrictions_restored}"
+            detail=audit.Detail(
+                "restore",
+                backup=report.backup.path.name,
+                erased=report.customers_erased,
+                suppressions=report.suppressions_added,
+                objections=report.objections_restored,
+                consents=report.consent_events_added,
+                restrictions=report.restrictions_restored,
             ),
         )
 

@@ -49,14 +49,25 @@ from customers.models import Customer, Purchase
 
 @dataclass
 class RetentionResult:
-    counts: dict[str, int] = field(default_factory=dict)
+    """Rows removed, by kind ("inactive customers erased") and by the retention rule that
+    removed them (a Retention value), for the audit entry."""
 
-    def add(self, kind: str, count: int) -> None:
+    counts: dict[str, int] = field(default_factory=dict)
+    by_rule: dict[str, int] = field(default_factory=dict)
+
+    def add(self, kind: str, rule: Retention, count: int) -> None:
         self.counts[kind] = self.counts.get(kind, 0) + count
+        self.by_rule[rule.value] = self.by_rule.get(rule.value, 0) + count
 
     @property
     def summary(self) -> str:
         return ", ".join(f"{kind}: {count}" for kind, count in self.counts.items())
+
+    @property
+    def audit_detail(self) -> audit.Detail:
+        return audit.Detail(
+            "retention", kinds=[[rule, count] for rule, count in self.by_rule.items() if count]
+        )
 
 
 def _years_before(day: date, years: int) -> date:
@@ -107,8 +118,8 @@ def restore_copies(*, today: date) -> list[Path]:
     )
 
 
-def _expired_queries(*, today: date, now: datetime) -> list[tuple[str, QuerySet]]:
-    """Each kind of row past its rule's period, as (what, rows)."""
+def _expired_queries(*, today: date, now: datetime) -> list[tuple[str, Retention, QuerySet]]:
+    """Each kind of row past its rule's period, as (what, its rule, rows)."""
     unverified_links = LinkToken.objects.filter(
         request=OuterRef("pk"),
         purpose=LinkToken.Purpose.VERIFY_REQUEST,
@@ -117,6 +128,7 @@ def _expired_queries(*, today: date, now: datetime) -> list[tuple[str, QuerySet]
     return [
         (
             "bookkeeping purchases deleted",
+            Retention.BOOKKEEPING,
             Purchase.objects.filter(
                 customer__isnull=True,
                 purchased_on__lte=last_purchase_day_to_delete(today),
@@ -124,6 +136,7 @@ def _expired_queries(*, today: date, now: datetime) -> list[tuple[str, QuerySet]
         ),
         (
             "answered requests deleted",
+            Retention.REQUESTS,
             RightsRequest.objects.filter(
                 closed_at__lt=_older_than(Retention.REQUESTS, today=today)
             ),
@@ -131,12 +144,14 @@ def _expired_queries(*, today: date, now: datetime) -> list[tuple[str, QuerySet]
         (
             # Nobody confirmed them and their link has expired: not the owner's to answer.
             "unconfirmed web requests deleted",
+            Retention.UNVERIFIED,
             RightsRequest.objects.filter(RightsRequest.AWAITING_CONFIRMATION).exclude(
                 Exists(unverified_links)
             ),
         ),
         (
             "disclosure records deleted",
+            Retention.REQUESTS,
             Disclosure.objects.filter(
                 customer__isnull=True,
                 disclosed_at__lt=_older_than(Retention.REQUESTS, today=today),
@@ -144,18 +159,22 @@ def _expired_queries(*, today: date, now: datetime) -> list[tuple[str, QuerySet]
         ),
         (
             "breach records deleted",
+            Retention.BREACHES,
             Breach.objects.filter(discovered_at__lt=_older_than(Retention.BREACHES, today=today)),
         ),
         (
             "spent or expired links deleted",
+            Retention.LINKS,
             LinkToken.objects.filter(Q(expires_at__lt=now) | Q(used_at__isnull=False)),
         ),
         (
             "rate-limit counts deleted",
+            Retention.RATE_LIMITS,
             RateLimitHit.objects.filter(at__lt=now - timedelta(days=1)),
         ),
         (
             "sent emails deleted",
+            Retention.OUTBOX,
             OutboxEmail.objects.filter(
                 Q(sent_at__lt=_older_than(Retention.OUTBOX, today=today))
                 | Q(sent_at__isnull=True, created_at__lt=_older_than(Retention.OUTBOX, today=today))
@@ -163,6 +182,7 @@ def _expired_queries(*, today: date, now: datetime) -> list[tuple[str, QuerySet]
         ),
         (
             "audit entries deleted",
+            Retention.AUDIT,
             AuditEntry.objects.filter(at__lt=_older_than(Retention.AUDIT, today=today)),
         ),
     ]
@@ -186,28 +206,28 @@ def apply_retention(
     result = RetentionResult()
 
     customers = list(inactive_customers(today=today))
-    result.add("inactive customers erased", len(customers))
+    result.add("inactive customers erased", Retention.RELATIONSHIP, len(customers))
     if not dry_run:
         for customer in customers:
             erase_customer(customer=customer, actor=actor)
 
     touched: set[str] = set()
     with transaction.atomic():
-        for kind, queryset in _expired_queries(today=today, now=now):
+        for kind, rule, queryset in _expired_queries(today=today, now=now):
             if dry_run:
-                result.add(kind, queryset.count())
+                result.add(kind, rule, queryset.count())
                 continue
             deleted = _delete(queryset)[1]
-            result.add(kind, deleted.get(queryset.model._meta.label, 0))
+            result.add(kind, rule, deleted.get(queryset.model._meta.label, 0))
             touched |= {apps.get_model(label)._meta.db_table for label, n in deleted.items() if n}
         copies = restore_copies(today=today)
-        result.add("copies saved before a restore deleted", len(copies))
+        result.add("copies saved before a restore deleted", Retention.RESTORE_COPIES, len(copies))
         if not dry_run:
             for path in copies:
                 path.unlink(missing_ok=True)
                 Path(f"{path}.json").unlink(missing_ok=True)
             if any(result.counts.values()):
-                audit.record(audit.Action.RETENTION, user=actor, detail=result.summary[:300])
+                audit.record(audit.Action.RETENTION, user=actor, detail=result.audit_detail)
     if not dry_run and (touched or customers):
         _vacuum(touched | ({Customer._meta.db_table} if customers else set()))
     return result

@@ -501,7 +501,7 @@ class AuditEntryAdmin(ReadOnlyAdmin):
         "customer",
         "object_type",
         "object_id",
-        "detail",
+        "detail_text",
     )
     list_filter = (
         "action",
@@ -512,3 +512,19 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_select_related = ("user", "customer")
     search_fields = ("username", "customer__first_name", "customer__last_name", "customer__email")
     date_hierarchy = "at"
+    # The detail in the reader's language, not its English copy and its key.
+    fields = (
+        "at",
+        "user",
+        "username",
+        "action",
+        "customer",
+        "object_type",
+        "object_id",
+        "detail_text",
+    )
+    readonly_fields = ("detail_text",)
+
+    @admin.display(description=_("detail"))
+    def detail_text(self, obj: AuditEntry) -> str:
+        return obj.detail_text

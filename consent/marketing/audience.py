@@ -161,6 +161,8 @@ def audience_csv(*, purpose: str, channel: str, actor: User | None) -> str:
     audit.record(
         audit.Action.EXPORT,
         user=actor,
-        detail=f"marketing audience {purpose}/{channel}: {len(rows)}",
+        detail=audit.Detail(
+            "marketing_audience", purpose=purpose, channel=channel, count=len(rows)
+        ),
     )
     return spreadsheets.csv_text([header, *rows])

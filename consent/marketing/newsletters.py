@@ -61,7 +61,7 @@ def send_newsletter(*, newsletter: Newsletter, actor: User | None) -> int:
             audit.Action.EXPORT,
             user=actor,
             obj=newsletter,
-            detail=f"newsletter queued to {queued}",
+            detail=audit.Detail("newsletter_queued", count=queued),
         )
     return queued
 

@@ -783,7 +783,12 @@ class AuditEntry(models.Model):
     )
     object_type = models.CharField(_("what"), max_length=100, blank=True)
     object_id = models.CharField(_("which"), max_length=64, blank=True)
+    # In English, for exports and readers of the database; the admin shows `detail_text`.
     detail = models.CharField(_("detail"), max_length=300, blank=True)
+    # The detail as a message of consent.records.audit.MESSAGES and its parameters, so
+    # that it reads in the reader's language; empty for entries written before them.
+    detail_key = models.CharField(_("detail message"), max_length=50, blank=True)
+    detail_params = models.JSONField(_("detail parameters"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("audit entry")
@@ -798,3 +803,10 @@ class AuditEntry(models.Model):
         if self.pk is not None:
             raise ValueError("Audit entries are append-only.")
         super().save(*args, **kwargs)
+
+    @property
+    def detail_text(self) -> str:
+        """The detail in the active language (see consent.records.audit.detail_text)."""
+        from consent.records.audit import detail_text
+
+        return detail_text(self)

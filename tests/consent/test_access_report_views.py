@@ -31,12 +31,15 @@ def rr(owner, customer_with_history):
     )
 
 
-def _report_entries(customer) -> list[tuple[str, int | None, str]]:
-    return list(
-        AuditEntry.objects.filter(customer=customer, detail__startswith="access report")
+def _report_entries(customer) -> list[tuple[str, int | None, str, str]]:
+    return [
+        (action, user, key, params["use"])
+        for action, user, key, params in AuditEntry.objects.filter(
+            customer=customer, detail_key__startswith="access_report"
+        )
         .order_by("pk")
-        .values_list("action", "user_id", "detail")
-    )
+        .values_list("action", "user_id", "detail_key", "detail_params")
+    ]
 
 
 def test_every_view_of_the_report_in_the_admin_is_audited(client, owner, rr):
@@ -47,10 +50,10 @@ def test_every_view_of_the_report_in_the_admin_is_audited(client, owner, rr):
     assert client.get(f"{QUEUE}{rr.pk}/report/json/").status_code == 200
     assert client.get(f"{QUEUE}{rr.pk}/report/csv/").status_code == 200
     assert _report_entries(rr.customer) == [
-        ("view", owner.pk, "access report: view"),
-        ("view", owner.pk, "access report: view"),
-        ("export", owner.pk, "access report: json"),
-        ("export", owner.pk, "access report: csv"),
+        ("view", owner.pk, "access_report", "view"),
+        ("view", owner.pk, "access_report", "view"),
+        ("export", owner.pk, "access_report", "json"),
+        ("export", owner.pk, "access_report", "csv"),
     ]
 
 
@@ -65,7 +68,7 @@ def test_the_customers_view_of_a_released_report_is_audited(
     page = client.get("/rights/report/", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200 and "Esimerkkikatu 1 A 2" in page.content.decode()
     entries = _report_entries(rr.customer)[before:]
-    assert entries == [("view", None, "access report: view (the customer, on their own page)")]
+    assert entries == [("view", None, "access_report_own_page", "view")]
 
 
 def test_the_customers_own_page_and_copies_are_audited(
@@ -82,7 +85,7 @@ def test_the_customers_own_page_and_copies_are_audited(
     before = len(_report_entries(customer_with_history))
     assert client.get("/rights/my-data/").status_code == 200
     assert client.get("/rights/my-data/download.json").status_code == 200
-    actions = [a for a, _user, _detail in _report_entries(customer_with_history)[before:]]
+    actions = [a for a, _user, _key, _use in _report_entries(customer_with_history)[before:]]
     assert actions == ["view", "export"]
 
 

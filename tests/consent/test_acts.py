@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 from django.core import mail
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from consent.acts import access, erasure, objection, rectification, requests, restriction
 from consent.acts.consent import record_consent
@@ -39,6 +39,13 @@ def _entry(action):
     return AuditEntry.objects.filter(action=action).latest("pk")
 
 
+def _detail(action):
+    """The latest entry's detail: its key and parameters, and its words in English."""
+    entry = _entry(action)
+    with translation.override("en"):
+        return entry.detail_key, entry.detail_params, entry.detail_text
+
+
 # Every act leaves its own entry, naming who did it -------------------------------------
 
 
@@ -54,6 +61,11 @@ def test_each_request_act_writes_its_entry_with_its_actor(owner, customer):
         actor=owner,
     )
     assert _entry(A.REQUEST).user == owner
+    assert _detail(A.REQUEST) == (
+        "request_channel",
+        {"type": "access", "channel": "letter"},
+        "Request type: Access to one's data; channel: Letter",
+    )
     requests.extend_request(request=recorded, reason="Paljon aineistoa", actor=owner)
     assert _entry(A.EXTEND).user == owner
     requests.release_report(request=recorded, actor=owner)
@@ -82,17 +94,60 @@ def test_each_act_on_the_person_writes_its_entry_with_its_actor(owner, staff, cu
         actor=staff,
     )
     assert _entry(A.CONSENT).user == staff
-    rectification.rectify_contact_details(customer=customer, changes={"city": "Espoo"})
-    assert _entry(A.RECTIFY).user is None and "city" in _entry(A.RECTIFY).detail
+    assert _detail(A.CONSENT) == (
+        "consent",
+        {"purpose": "newsletter", "channel": "post", "action": "given", "source": "admin"},
+        "Newsletter and offers, Post: Given (Recorded by the studio)",
+    )
+    rectification.rectify_contact_details(
+        customer=customer, changes={"city": "Espoo", "postal_code": "02100"}
+    )
+    assert _entry(A.RECTIFY).user is None
+    assert _detail(A.RECTIFY) == (
+        "fields",
+        {"fields": ["postal_code", "city"]},
+        "Fields: postal code, city",
+    )
     access.access_report(customer=customer, actor=owner, use=access.Use.VIEW)
     assert _entry(A.VIEW).user == owner and _entry(A.VIEW).customer == customer
+    assert _detail(A.VIEW) == ("access_report", {"use": "view"}, "Access report, viewed on a page")
     access.access_report(customer=customer, actor=owner, use=access.Use.CSV)
     assert _entry(A.EXPORT).user == owner
+    assert _detail(A.EXPORT)[:2] == ("access_report", {"use": "csv"})
+    access.access_report(customer=customer, actor=None, use=access.Use.VIEW, own_page=True)
+    assert _detail(A.VIEW) == (
+        "access_report_own_page",
+        {"use": "view"},
+        "Access report, viewed on a page, by the customer on their own page",
+    )
     objection.record_objection(customer=customer, source="admin", actor=owner)
     assert _entry(A.OBJECT).user == owner
+    assert _detail(A.OBJECT) == (
+        "objection",
+        {"source": "admin"},
+        "Source: Recorded by the studio",
+    )
     erasure.erase_customer(customer=customer, actor=owner)
     entry = _entry(A.ERASE)
     assert entry.user == owner and entry.customer is None
+    key, params, text = _detail(A.ERASE)
+    assert key == "erased" and ["customers.Customer", 1] in params["tables"]
+    assert text.startswith("Erased or detached from the person: ") and "customers: 1" in text
+    with translation.override("fi"):
+        assert "asiakkaat: 1" in _entry(A.ERASE).detail_text
+
+
+def test_the_web_form_and_the_own_page_write_the_request_type(customer):
+    requests.submit_request(email=customer.email, request_type=Type.ERASURE, language="fi")
+    assert _detail(A.REQUEST)[:2] == ("request", {"type": "erasure"})
+    requests.start_request(customer=customer, request_type=Type.PORTABILITY, language="fi")
+    assert _detail(A.REQUEST) == (
+        "request",
+        {"type": "portability"},
+        "Request type: A machine-readable copy",
+    )
+    with translation.override("fi"):
+        assert _entry(A.REQUEST).detail_text == "Pyynnön laji: Koneluettava kopio"
 
 
 def test_retention_writes_its_entry(owner, customer):
@@ -101,7 +156,12 @@ def test_retention_writes_its_entry(owner, customer):
     )
     apply_retention(dry_run=False, actor=owner)
     assert _entry(A.RETENTION).user == owner
-    assert "inactive customers erased: 1" in _entry(A.RETENTION).detail
+    assert _detail(A.RETENTION) == (
+        "retention",
+        {"kinds": [["relationship", 1]]},
+        "Removed past their retention period: Customer data: 1",
+    )
+    assert _entry(A.RETENTION).detail == "Removed past their retention period: Customer data: 1"
 
 
 # Erasure owns its whole effect --------------------------------------------------------
@@ -285,6 +345,7 @@ def test_staff_cannot_change_a_customers_email_without_the_new_address_confirmin
     client.post(link)
     customer.refresh_from_db()
     assert customer.email == "henkilokunnan@example.fi"
+    assert _detail(A.RECTIFY) == ("fields", {"fields": ["email"]}, "Fields: email")
 
 
 def test_a_customer_corrects_only_the_fields_declared_correctable(customer):

@@ -105,7 +105,16 @@ def test_backup_then_restore_gives_identical_row_counts(customer_everywhere, own
     # Identical, but for the audit trail's record of the restore itself.
     assert _counts() == _with_restore_entry(before)
     assert report.row_counts == _with_restore_entry(before)
-    assert AuditEntry.objects.latest("pk").action == AuditEntry.Action.RESTORE
+    entry = AuditEntry.objects.latest("pk")
+    assert entry.action == AuditEntry.Action.RESTORE and entry.detail_key == "restore"
+    assert entry.detail_params == {
+        "backup": info.path.name,
+        "erased": 0,
+        "suppressions": 0,
+        "objections": 0,
+        "consents": 0,
+        "restrictions": 0,
+    }
     assert not Customer.objects.filter(email="uusi@example.fi").exists()
     tables = connection.introspection.table_names()
     assert "later_migration" not in tables and "rekisteri_backup" not in tables

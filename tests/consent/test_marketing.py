@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.test import Client, override_settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from consent.acts.consent import record_consent
 from consent.acts.objection import record_objection
@@ -16,7 +16,7 @@ from consent.mail.outbox import send_pending
 from consent.marketing import audience, newsletters
 from consent.marketing import unsubscribe as unsubscribe_links
 from consent.marketing.permissions import permission
-from consent.models import ConsentEvent, Newsletter, OutboxEmail, StudioSettings
+from consent.models import AuditEntry, ConsentEvent, Newsletter, OutboxEmail, StudioSettings
 from consent.records.notice import current_notice_number
 from customers.models import Customer, Interaction, Purchase
 
@@ -209,6 +209,11 @@ def test_the_newsletter_reaches_the_audience_with_rfc8058_headers_and_its_own_li
     Customer.objects.create(first_name="Ei", last_name="Lupaa", email="ei@example.fi")
     newsletter = Newsletter.objects.create(subject="Syksyn kurssit", body="Tervetuloa!")
     assert newsletters.send_newsletter(newsletter=newsletter, actor=owner) == 2
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.EXPORT, object_id=str(newsletter.pk))
+    assert (entry.detail_key, entry.detail_params) == ("newsletter_queued", {"count": 2})
+    assert entry.detail == "Newsletter queued to 2 people"
+    with translation.override("fi"):
+        assert entry.detail_text == "Uutiskirje asetettu lähetysjonoon 2 asiakkaalle"
     marketing_outbox = OutboxEmail.objects.filter(newsletter=newsletter)
     assert marketing_outbox.count() == 2
     from consent.mail.outbox import send_pending
@@ -281,6 +286,10 @@ def test_the_owner_sees_the_audience_and_why_others_are_left_out(client, owner, 
     ).content.decode("utf-8-sig")
     assert customer.email in csv_text and "/marketing/unsubscribe/" in csv_text
     assert "ei@example.fi" not in csv_text
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.EXPORT, user=owner)
+    assert entry.detail_key == "marketing_audience"
+    assert entry.detail_params == {"purpose": "newsletter", "channel": "email", "count": 1}
+    assert entry.detail == "Marketing audience (Newsletter and offers, Email): 1 person"
 
 
 def test_the_owner_writes_and_sends_a_newsletter_in_the_admin(

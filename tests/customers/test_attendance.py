@@ -211,7 +211,11 @@ def test_staff_tick_and_save_in_one_go(client, staff, today_session):
     assert "Attendance saved: 2 present, 3 absent." in page
     assert f'value="{people[1].pk}" id="present-{people[1].pk}" checked' in page
     entry = AuditEntry.objects.filter(action=AuditEntry.Action.CHANGE).latest("pk")
-    assert entry.user == staff and "2 present" in entry.detail
+    assert entry.user == staff and entry.detail_key == "attendance_saved"
+    assert entry.detail_params == {"present": 2, "absent": 3}
+    assert entry.detail == "Attendance saved: 2 present, 3 absent."
+    with translation.override("fi"):
+        assert entry.detail_text == "Läsnäolot tallennettu: 2 paikalla, 3 poissa."
 
 
 def test_a_bad_save_says_why_in_the_users_language_and_keeps_the_ticks(
@@ -342,7 +346,10 @@ def test_the_customers_attendance_page(client, staff, studio_course, today_sessi
     assert "Present at 1 of 2 sessions so far." in body  # next week's is not held yet
     assert "not recorded" in body
     assert AuditEntry.objects.filter(
-        action=AuditEntry.Action.VIEW, customer=person.customer, user=staff
+        action=AuditEntry.Action.VIEW,
+        customer=person.customer,
+        user=staff,
+        detail_key="attendance_viewed",
     ).exists()
 
 

@@ -113,7 +113,9 @@ def test_the_owner_makes_an_address_and_the_feed_lists_the_sessions(client, owne
     body = client.get(CALENDAR, HTTP_ACCEPT_LANGUAGE="en").content.decode()
     url = re.search(r'id="feed-url" value="([^"]+)"', body).group(1)
     assert url == f"https://rekisteri.studio.example/calendar/{feed.token}.ics"
-    assert AuditEntry.objects.filter(action=AuditEntry.Action.CHANGE, user=owner).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditEntry.Action.CHANGE, user=owner, detail_key="calendar_feed_replaced"
+    ).exists()
 
     client.logout()  # calendar apps do not log in
     response = client.get(f"/calendar/{feed.token}.ics")

@@ -435,7 +435,10 @@ def test_the_owner_uploads_previews_and_confirms(client, owner, veikko, sample, 
     messages = [str(m) for m in get_messages(response.wsgi_request)]
     assert any("8 enrolments" in m for m in messages)
     entry = AuditEntry.objects.filter(action=AuditEntry.Action.ADD).latest("at")
-    assert entry.user == owner and "enrolments created 8" in entry.detail
+    assert entry.user == owner and entry.detail_key == "bookings_imported"
+    assert entry.detail_params["way"] == "admin"
+    assert entry.detail_params["enrollments_created"] == 8
+    assert "enrolments created 8" in entry.detail
     assert ConsentEvent.objects.count() == 0
 
 
@@ -536,7 +539,9 @@ def test_the_command_imports_with_progress_and_a_summary(veikko):
     text = out.getvalue()
     assert "13/13" in text
     assert _register() == (7, 5, 8)
-    assert AuditEntry.objects.filter(action=AuditEntry.Action.ADD).count() == 1
+    entry = AuditEntry.objects.get(action=AuditEntry.Action.ADD)
+    assert entry.detail_key == "bookings_imported" and entry.detail_params["way"] == "command"
+    assert entry.detail_params["enrollments_created"] == 8
 
 
 def test_the_command_takes_a_column_mapping(tmp_path):

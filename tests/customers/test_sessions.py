@@ -7,6 +7,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 
+from consent.models import AuditEntry
 from customers import participants, sessions
 from customers.models import Course, CourseSession, Customer, Enrollment
 
@@ -158,6 +159,9 @@ def test_the_owner_makes_sessions_from_the_course_page(client, owner, spring_cou
     )
     assert response.status_code == 302
     assert spring_course.sessions.count() == 9
+    entry = AuditEntry.objects.get(detail_key="sessions_generated")
+    assert entry.detail_params == {"count": 9} and entry.object_id == str(spring_course.pk)
+    assert entry.detail == "9 sessions were created."
     page = client.get(
         f"/admin/customers/course/{spring_course.pk}/change/", HTTP_ACCEPT_LANGUAGE="en"
     ).content.decode()

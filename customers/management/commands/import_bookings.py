@@ -7,12 +7,16 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
 from consent.mail.suppression import erasure_times, is_suppressed
-from consent.records.audit import Action, record
+from consent.records.audit import Action, Detail, record
 from customers import importing
 
 
 def _audit(actor: Any, result: importing.Result) -> None:
-    record(Action.ADD, user=actor, detail=f"{result.summary()} (command)")
+    record(
+        Action.ADD,
+        user=actor,
+        detail=Detail("bookings_imported", way="command", **result.audit_counts()),
+    )
 
 
 class Command(BaseCommand):
