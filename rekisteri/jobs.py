@@ -9,10 +9,13 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.db.models import Q
+from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from consent.acts.retention import apply_retention, restore_copies
+from consent.acts.retention import apply_retention, kind_label, restore_copies
 from consent.mail.notify import notify_owners, owner_addresses
 from consent.mail.outbox import Kind, queue_email, site_link
 from consent.models import Breach, LinkToken, OutboxEmail, RateLimitHit, StudioSettings
@@ -28,7 +31,9 @@ BREACH_WARNING = timedelta(hours=24)
 
 
 def retention() -> str:
-    return apply_retention(dry_run=False).summary or "nothing to do"
+    result = apply_retention(dry_run=False)
+    done = [f"{kind_label(k, dry_run=False)}: {n}" for k, n in result.counts.items() if n]
+    return ", ".join(done) or _("nothing to do")
 
 
 def prune() -> str:
@@ -42,10 +47,10 @@ def prune() -> str:
     for path in copies:
         path.unlink(missing_ok=True)
         Path(f"{path}.json").unlink(missing_ok=True)
-    return (
-        f"links {links[0]}, sessions {sessions[0]}, rate-limit counts {hits[0]}, "
-        f"copies before a restore {len(copies)}"
-    )
+    return _(
+        "links %(links)d, sessions %(sessions)d, rate-limit counts %(hits)d, copies saved "
+        "before a restore %(copies)d"
+    ) % {"links": links[0], "sessions": sessions[0], "hits": hits[0], "copies": len(copies)}
 
 
 def backup() -> str:
@@ -53,14 +58,18 @@ def backup() -> str:
     BACKUP_KEEP_DAYS: old backups hold people erased since."""
     info = backups.make_backup()
     removed = backups.remove_old_backups(keep_days=settings.BACKUP_KEEP_DAYS)
-    return f"{info.path.name} ({info.size} bytes); removed {removed} older than the keep period"
+    return ngettext(
+        "%(name)s (%(size)s); %(removed)d backup older than the keep period removed",
+        "%(name)s (%(size)s); %(removed)d backups older than the keep period removed",
+        removed,
+    ) % {"name": info.path.name, "size": filesizeformat(info.size), "removed": removed}
 
 
 def owner_digest() -> str:
     """One message a day listing the requests overdue or due within 7 days."""
     due = list(due_soon())
     if not due:
-        return "no request due"
+        return _("no request due")
     today = timezone.localdate()
     told = notify_owners(
         template="owner_digest",
@@ -77,7 +86,11 @@ def owner_digest() -> str:
         },
         key=f"digest:{today.isoformat()}",
     )
-    return f"{len(due)} requests due; {told} messages"
+    return ngettext(
+        "%(count)d request due; %(told)d messages",
+        "%(count)d requests due; %(told)d messages",
+        len(due),
+    ) % {"count": len(due), "told": told}
 
 
 def alerts() -> str:
@@ -121,7 +134,7 @@ def alerts() -> str:
             context={"job": run},
             key=f"job-missed:{run.name}:{timezone.localtime(run.next_run_at):%Y%m%d%H}",
         )
-    return f"{told} notices"
+    return ngettext("%(told)d notice", "%(told)d notices", told) % {"told": told}
 
 
 def intake_selftest() -> str:
@@ -130,7 +143,7 @@ def intake_selftest() -> str:
     privacy mailbox was silently broken). The front page shows when it last went through."""
     studio = StudioSettings.load()
     if not studio.email:
-        return "no studio email address in the settings: nothing to test"
+        return _("no studio email address in the settings: nothing to test")
     queue_email(
         to=studio.email,
         template="intake_selftest",
@@ -138,4 +151,4 @@ def intake_selftest() -> str:
         language=settings.LANGUAGE_CODE,
         kind=Kind.SELFTEST,
     )
-    return f"test message queued to {studio.email}"
+    return _("test message queued to %(email)s") % {"email": studio.email}

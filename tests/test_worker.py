@@ -222,7 +222,7 @@ def test_the_studio_mailbox_is_tested_daily_and_the_front_page_knows_when_it_wor
 ):
     from consent.mail.notify import last_selftest_sent
 
-    assert "no studio email" in work.intake_selftest()
+    assert "ei ole sähköpostiosoitetta" in work.intake_selftest()
     StudioSettings.objects.filter(pk=StudioSettings.load().pk).update(email="studio@example.fi")
     work.intake_selftest()
     assert last_selftest_sent() is None

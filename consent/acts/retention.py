@@ -20,6 +20,7 @@ rows' space is marked free for reuse (see README.md, "What remains after an eras
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from django.apps import apps
 from django.conf import settings
@@ -27,6 +28,7 @@ from django.contrib.auth.models import User
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from consent.acts.erasure import erase_customer
 from consent.models import (
@@ -45,6 +47,61 @@ from consent.records import audit
 from consent.records.bookkeeping import last_purchase_day_to_delete
 from customers.inventory import Retention, retention_rule
 from customers.models import Customer, Purchase
+
+# Each kind of removal in words, as done and as a dry run would do it: the command's
+# output in the studio's language (the kinds themselves are stable keys).
+KIND_LABELS: dict[str, tuple[Any, Any]] = {
+    "inactive customers erased": (
+        gettext_lazy("inactive customers erased"),
+        gettext_lazy("inactive customers to erase"),
+    ),
+    "bookkeeping purchases deleted": (
+        gettext_lazy("purchases past the bookkeeping period deleted"),
+        gettext_lazy("purchases past the bookkeeping period to delete"),
+    ),
+    "answered requests deleted": (
+        gettext_lazy("answered requests deleted"),
+        gettext_lazy("answered requests to delete"),
+    ),
+    "unconfirmed web requests deleted": (
+        gettext_lazy("unconfirmed web requests deleted"),
+        gettext_lazy("unconfirmed web requests to delete"),
+    ),
+    "disclosure records deleted": (
+        gettext_lazy("disclosure records deleted"),
+        gettext_lazy("disclosure records to delete"),
+    ),
+    "breach records deleted": (
+        gettext_lazy("breach records deleted"),
+        gettext_lazy("breach records to delete"),
+    ),
+    "spent or expired links deleted": (
+        gettext_lazy("spent or expired links deleted"),
+        gettext_lazy("spent or expired links to delete"),
+    ),
+    "rate-limit counts deleted": (
+        gettext_lazy("rate-limit counts deleted"),
+        gettext_lazy("rate-limit counts to delete"),
+    ),
+    "sent emails deleted": (
+        gettext_lazy("sent emails deleted"),
+        gettext_lazy("sent emails to delete"),
+    ),
+    "audit entries deleted": (
+        gettext_lazy("audit entries deleted"),
+        gettext_lazy("audit entries to delete"),
+    ),
+    "copies saved before a restore deleted": (
+        gettext_lazy("copies saved before a restore deleted"),
+        gettext_lazy("copies saved before a restore to delete"),
+    ),
+}
+
+
+def kind_label(kind: str, *, dry_run: bool) -> str:
+    """A kind of removal in the active language."""
+    done, would = KIND_LABELS.get(kind, (kind, kind))
+    return str(would if dry_run else done)
 
 
 @dataclass

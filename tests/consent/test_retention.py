@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from consent.mail.suppression import is_suppressed
 from consent.models import ConsentEvent, LinkToken, RightsRequest
@@ -39,7 +39,8 @@ def test_an_inactive_customer_is_erased_and_an_active_one_untouched(capsys):
     assert not Customer.objects.filter(pk=old.pk).exists()
     assert Customer.objects.filter(pk=active.pk).exists()
     assert is_suppressed(email="vanha@example.fi")
-    assert "inactive customers erased: 1" in capsys.readouterr().out
+    # The output is in the studio's language (Finnish by default).
+    assert "poistetut asioimattomat asiakkaat: 1" in capsys.readouterr().out
 
 
 def test_recent_consent_activity_keeps_a_customer(capsys):
@@ -66,12 +67,17 @@ def test_the_dry_run_counts_and_changes_nothing(capsys):
         customer=None, description="Kurssi", amount=Decimal("50"), purchased_on=date(2015, 3, 1)
     )
     before = _counts()
-    call_command("apply_retention", "--dry-run")
+    with translation.override("en"):
+        call_command("apply_retention", "--dry-run")
     out = capsys.readouterr().out
     assert _counts() == before
-    assert "Would be inactive customers erased: 1" in out
-    assert "Would be bookkeeping purchases deleted: 1" in out
+    assert "inactive customers to erase: 1" in out
+    assert "purchases past the bookkeeping period to delete: 1" in out
     assert "nothing was changed" in out
+    call_command("apply_retention", "--dry-run")
+    out = capsys.readouterr().out
+    assert "poistettavat asioimattomat asiakkaat: 1" in out
+    assert "Kokeiluajo: yhteensä 2 riviä poistuisi; mitään ei muutettu." in out
 
 
 def test_bookkeeping_rows_go_only_after_six_years_from_the_end_of_their_year():

@@ -4,8 +4,9 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
-from consent.acts.retention import apply_retention
+from consent.acts.retention import apply_retention, kind_label
 from customers.inventory import RETENTION_RULES, Retention
 
 
@@ -42,11 +43,19 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, dry_run: bool, **options: Any) -> None:
         result = apply_retention(dry_run=dry_run)
-        prefix = "Would be " if dry_run else ""
         for kind, count in result.counts.items():
-            self.stdout.write(f"{prefix}{kind}: {count}")
+            self.stdout.write(f"{kind_label(kind, dry_run=dry_run)}: {count}")
         total = sum(result.counts.values())
-        self.stdout.write(
-            f"Retention {'dry run' if dry_run else 'applied'}: {total} rows in all"
-            + (" (nothing was changed)." if dry_run else ".")
-        )
+        if dry_run:
+            message = ngettext(
+                "Dry run: %(total)d row would go in all; nothing was changed.",
+                "Dry run: %(total)d rows would go in all; nothing was changed.",
+                total,
+            )
+        else:
+            message = ngettext(
+                "Retention applied: %(total)d row in all.",
+                "Retention applied: %(total)d rows in all.",
+                total,
+            )
+        self.stdout.write(message % {"total": total})
