@@ -524,7 +524,7 @@ def test_the_nightly_job_writes_encrypted_backups_and_removes_old_ones(customer,
 
     line = jobs.backup()
 
-    assert ".age (" in line and "removed 2 older than the keep period" in line
+    assert ".age (" in line and "2 backups older than the keep period removed" in line
     (written,) = folder.glob(f"rekisteri-2026*.{EXTENSION}.age")
     assert inspect_backup(written, identity=key.file).encrypted
     assert not old.exists() and not Path(f"{old}.json").exists()
