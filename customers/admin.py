@@ -8,7 +8,6 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q, QuerySet
-from django.forms import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -27,6 +26,7 @@ from consent.mail import suppression
 from consent.models import RightsRequest
 from consent.records.audit import Action, AuditedAdmin, Detail, record
 from customers import admin_import, admin_sessions, participants
+from customers.admin_inlines import CustomerRowsAdmin, KnownChoicesFormSet, LatestRowsInline
 from customers.fields import normalise_phone
 from customers.forms import HealthGuardedModelForm
 from customers.models import (
@@ -39,7 +39,7 @@ from customers.models import (
 )
 
 
-class EnrollmentFormSet(BaseInlineFormSet):
+class EnrollmentFormSet(KnownChoicesFormSet):
     """Refuses to fill a course beyond its capacity, counting every row of the form at once."""
 
     def clean(self) -> None:
@@ -67,13 +67,18 @@ class EnrollmentFormSet(BaseInlineFormSet):
                 )
 
 
-class CustomerEnrollmentInline(admin.TabularInline):
+class CustomerEnrollmentInline(LatestRowsInline, admin.TabularInline):
     model = Enrollment
     formset = EnrollmentFormSet
     extra = 0
     fields = ("course", "status", "enrolled_at", "cancelled_at")
     readonly_fields = ("cancelled_at",)
+    autocomplete_fields = ("course",)
+    known_fields = ("course",)
     verbose_name_plural = _("enrolments")
+    latest_order = ("-enrolled_at", "-pk")
+    all_rows_url = "admin:customers_coursesession_participant"
+    template = "admin/edit_inline/tabular_latest.html"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
         return super().get_queryset(request).select_related("course")
@@ -93,9 +98,16 @@ class ParticipantInline(admin.TabularInline):
         return super().get_queryset(request).select_related("customer")
 
 
-class PurchaseInline(admin.TabularInline):
+class PurchaseInline(LatestRowsInline, admin.TabularInline):
     model = Purchase
+    formset = KnownChoicesFormSet
     extra = 0
+    autocomplete_fields = ("course",)
+    known_fields = ("course",)
+    latest_order = ("-purchased_on", "-pk")
+    all_rows_url = "admin:customers_purchase_changelist"
+    all_rows_by_filter = True
+    template = "admin/edit_inline/tabular_latest.html"
     fields = (
         "description",
         "course",
@@ -125,10 +137,14 @@ class InteractionForm(HealthGuardedModelForm):
         )
 
 
-class InteractionInline(admin.StackedInline):
+class InteractionInline(LatestRowsInline, admin.StackedInline):
     model = Interaction
     form = InteractionForm
     extra = 0
+    latest_order = ("-occurred_at", "-pk")
+    all_rows_url = "admin:customers_interaction_changelist"
+    all_rows_by_filter = True
+    template = "admin/edit_inline/stacked_latest.html"
     fields = (
         ("kind", "direction", "occurred_at"),
         "subject",
@@ -138,6 +154,9 @@ class InteractionInline(admin.StackedInline):
         "recorded_by",
     )
     readonly_fields = ("recorded_by",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        return super().get_queryset(request).select_related("recorded_by")
 
 
 def _record_interaction_author(request: HttpRequest, instances: list[Any]) -> None:
@@ -621,7 +640,7 @@ class CourseAdmin(AuditedAdmin, admin.ModelAdmin):
 
 
 @admin.register(Purchase)
-class PurchaseAdmin(AuditedAdmin, admin.ModelAdmin):
+class PurchaseAdmin(AuditedAdmin, CustomerRowsAdmin):
     list_display = (
         "purchased_on",
         "description",
@@ -661,7 +680,7 @@ class OpenComplaintFilter(admin.SimpleListFilter):
 
 
 @admin.register(Interaction)
-class InteractionAdmin(AuditedAdmin, admin.ModelAdmin):
+class InteractionAdmin(AuditedAdmin, CustomerRowsAdmin):
     form = InteractionForm
     list_display = ("occurred_at", "customer", "kind", "direction", "subject", "complaint_state")
     list_filter = ("kind", "direction", OpenComplaintFilter, "occurred_at")

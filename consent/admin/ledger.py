@@ -21,11 +21,12 @@ from consent.models import (
     ConsentEvent,
     Suppression,
 )
+from customers.admin_inlines import CustomerRowsAdmin, LatestRowsInline
 from customers.models import Customer
 
 
 @admin.register(ConsentEvent)
-class ConsentEventAdmin(ReadOnlyAdmin):
+class ConsentEventAdmin(CustomerRowsAdmin, ReadOnlyAdmin):
     """The ledger: append-only; the owner adds to it through "Record a consent"."""
 
     list_display = ("at", "customer", "purpose", "channel", "action", "source", "notice_version")
@@ -103,11 +104,16 @@ class RecordConsentForm(forms.Form):
     )
 
 
-class ConsentEventInline(admin.TabularInline):
-    """The customer's consent ledger on their page: read-only, newest first."""
+class ConsentEventInline(LatestRowsInline, admin.TabularInline):
+    """The customer's consent ledger on their page: read-only, the newest first, and a
+    link to the whole ledger of the customer."""
 
     model = ConsentEvent
     extra = 0
+    latest_order = ("-at", "-pk")
+    all_rows_url = "admin:consent_consentevent_changelist"
+    all_rows_by_filter = True
+    template = "admin/edit_inline/tabular_latest.html"
     fields = ("at", "purpose", "channel", "action", "source", "notice_version", "recorded_by")
     readonly_fields = fields
     ordering = ("-at", "-pk")

@@ -1,0 +1,123 @@
+"""Pages cost the same number of queries however many rows they could show (issue 12):
+queries are counted, not timed (times are measured in bench/scale.py)."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from consent.models import ConsentEvent
+from customers.models import Course, Customer, Enrollment, Interaction, Purchase
+
+pytestmark = pytest.mark.django_db
+
+
+def _courses(n: int, name: str = "Kurssi") -> list[Course]:
+    now = timezone.now()
+    return Course.objects.bulk_create(
+        Course(
+            name=f"{name} {i}",
+            starts_at=now - timedelta(days=i),
+            ends_at=now + timedelta(days=30),
+            capacity=50,
+            price=Decimal("10"),
+        )
+        for i in range(n)
+    )
+
+
+def _history(customer: Customer, courses: list[Course], rows: int) -> None:
+    now = timezone.now()
+    Enrollment.objects.bulk_create(
+        Enrollment(customer=customer, course=courses[i % len(courses)], enrolled_at=now)
+        for i in range(min(rows, len(courses)))
+    )
+    Purchase.objects.bulk_create(
+        Purchase(
+            customer=customer,
+            course=courses[i % len(courses)],
+            description=f"Kortti {i}",
+            amount=Decimal("10"),
+            purchased_on=date.today() - timedelta(days=i),
+        )
+        for i in range(rows)
+    )
+    Interaction.objects.bulk_create(
+        Interaction(
+            customer=customer,
+            kind=Interaction.Kind.FEEDBACK,
+            direction=Interaction.Direction.INCOMING,
+            occurred_at=now - timedelta(hours=i),
+            subject=f"Palaute {i}",
+            text="Kiva tunti.",
+        )
+        for i in range(rows)
+    )
+    ConsentEvent.objects.bulk_create(
+        ConsentEvent(
+            customer=customer,
+            purpose=ConsentEvent.Purpose.NEWSLETTER,
+            channel=ConsentEvent.Channel.EMAIL,
+            action=ConsentEvent.Action.GIVEN if i % 2 else ConsentEvent.Action.WITHDRAWN,
+            source=ConsentEvent.Source.ADMIN,
+            wording="Paperilomake",
+            at=now - timedelta(hours=i),
+        )
+        for i in range(rows)
+    )
+
+
+def _queries(client, url: str) -> tuple[int, str]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(captured), response.content.decode()
+
+
+def test_a_customer_page_costs_the_same_with_many_rows_and_courses(client, owner):
+    client.force_login(owner)
+    few = Customer.objects.create(first_name="Eino", last_name="Vähä", email="eino@example.fi")
+    _history(few, _courses(2), rows=2)
+    many = Customer.objects.create(first_name="Aino", last_name="Paljo", email="aino@example.fi")
+    _history(many, _courses(150), rows=150)
+    _courses(100, name="Muu kurssi")
+
+    _queries(client, f"/admin/customers/customer/{few.pk}/change/")  # one-time caches
+    small, _page = _queries(client, f"/admin/customers/customer/{few.pk}/change/")
+    large, page = _queries(client, f"/admin/customers/customer/{many.pk}/change/")
+    assert large == small
+    # No select of every course: the course is picked by typing (autocomplete).
+    assert "Muu kurssi" not in page
+    # The newest rows, and a way to all of them.
+    assert page.count('name="enrollments-') and "?customer__id__exact=" in page
+    assert 'id="id_purchases-20-' not in page and 'id="id_purchases-19-' in page
+
+
+def test_the_customer_page_links_to_all_of_a_long_history(client, owner):
+    client.force_login(owner)
+    many = Customer.objects.create(first_name="Aino", last_name="Paljo", email="aino@example.fi")
+    other = Customer.objects.create(first_name="Eino", last_name="Muu", email="eino@example.fi")
+    courses = _courses(30)
+    _history(many, courses, rows=30)
+    _history(other, courses, rows=2)
+    page = client.get(f"/admin/customers/customer/{many.pk}/change/").content.decode()
+    links = {
+        "/admin/customers/purchase/": "Kortti 29",
+        "/admin/customers/interaction/": "Palaute 29",
+        "/admin/consent/consentevent/": None,
+        f"/admin/customers/coursesession/participant/{many.pk}/": "Kurssi 0",
+    }
+    for path, oldest in links.items():
+        url = path + (f"?customer__id__exact={many.pk}" if path.count("/") == 4 else "")
+        assert f'href="{url}"' in page.replace("&amp;", "&"), url
+        listed = client.get(url)
+        assert listed.status_code == 200, url
+        if oldest:
+            assert oldest in listed.content.decode(), url
+    purchases = client.get(f"/admin/customers/purchase/?customer__id__exact={other.pk}")
+    assert (
+        "Kortti 1" in purchases.content.decode() and "Kortti 29" not in purchases.content.decode()
+    )
