@@ -147,7 +147,18 @@ class Customer(HealthGuardedModel):
                 violation_error_message=_("A Finnish postal code has five digits."),
             ),
         ]
-        indexes = [models.Index(fields=["last_activity_at"])]
+        indexes = [
+            models.Index(fields=["last_activity_at"]),
+            # The changelist's order, read from the index with a LIMIT (issue 12).
+            models.Index(fields=["last_name", "first_name", "id"], name="customers_name_order"),
+            # The search box: an address exactly or by its beginning (the pattern class
+            # serves LIKE 'x%' on PostgreSQL; SQLite ignores it), a phone exactly. The
+            # names' case-insensitive prefix indexes differ per database: migration 0009.
+            models.Index(
+                fields=["email"], name="customers_email_search", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["phone"], name="customers_phone_search"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name
@@ -416,6 +427,7 @@ class Purchase(models.Model):
         verbose_name = _("purchase")
         verbose_name_plural = _("purchases")
         ordering = ["-purchased_on", "-pk"]
+        indexes = [models.Index(fields=["purchased_on", "id"], name="customers_purchase_order")]
         constraints = [
             models.CheckConstraint(
                 condition=Q(amount__gte=0),
@@ -512,7 +524,10 @@ class Interaction(HealthGuardedModel):
                 violation_error_message=_("Only a complaint has a resolution."),
             ),
         ]
-        indexes = [models.Index(fields=["kind", "resolved_at"])]
+        indexes = [
+            models.Index(fields=["kind", "resolved_at"]),
+            models.Index(fields=["occurred_at", "id"], name="customers_interaction_order"),
+        ]
 
     def __str__(self) -> str:
         when = timezone.localtime(self.occurred_at).strftime("%d.%m.%Y")

@@ -445,8 +445,8 @@ def _save_change_form(client: Client, url: str, form_id: str) -> tuple[int, Any]
 
 @pytest.mark.django_db
 def test_the_largest_admin_forms_still_fit_the_field_limit(client, owner, settings):
-    """A long-standing customer's page and a big course's list post far more than Django's
-    default 1000 fields; the limit leaves room for them."""
+    """A big course's list of participants posts far more than Django's default 1000
+    fields; the limit leaves room for it. A long-standing customer's page stays small."""
     customer = Customer.objects.create(first_name="Pitkä", last_name="Historia", email="p@h.fi")
     start = timezone.now() - timedelta(days=400)
     big = Course.objects.create(
@@ -471,7 +471,9 @@ def test_the_largest_admin_forms_still_fit_the_field_limit(client, owner, settin
     fields, response = _save_change_form(
         client, f"/admin/customers/customer/{customer.pk}/change/", "customer_form"
     )
-    assert 1000 < fields < settings.DATA_UPLOAD_MAX_NUMBER_FIELDS
+    # The customer's page holds the newest rows only (issue 12), so its form stays small
+    # however long the history.
+    assert fields < 1000
     assert response.status_code == 302, response.content.decode()[:2000]
 
     fields, response = _save_change_form(

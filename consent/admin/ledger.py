@@ -29,6 +29,8 @@ from customers.models import Customer
 class ConsentEventAdmin(CustomerRowsAdmin, ReadOnlyAdmin):
     """The ledger: append-only; the owner adds to it through "Record a consent"."""
 
+    show_full_result_count = False  # no count of the whole table on each view
+
     list_display = ("at", "customer", "purpose", "channel", "action", "source", "notice_version")
     list_filter = ("purpose", "channel", "action", "source")
     list_select_related = ("customer",)
@@ -173,6 +175,7 @@ def marketing_permissions_html(customer: Customer, *, can_record: bool) -> str:
 
 @admin.register(Suppression)
 class SuppressionAdmin(ReadOnlyAdmin):
+    show_full_result_count = False  # no count of the whole table on each view
     list_display = ("short_hash", "reason", "created_at")
     list_filter = ("reason",)
     fields = ("value_hash", "reason", "created_at")

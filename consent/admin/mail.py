@@ -17,6 +17,7 @@ from consent.models import OutboxEmail
 
 @admin.register(OutboxEmail)
 class OutboxEmailAdmin(ReadOnlyAdmin):
+    show_full_result_count = False  # no count of the whole table on each view
     list_display = ("to", "subject", "kind", "created_at", "state", "attempts", "last_error")
     list_filter = (
         "kind",

@@ -493,6 +493,8 @@ class BreachAdmin(admin.ModelAdmin):
 class AuditEntryAdmin(ReadOnlyAdmin):
     """The audit trail: read-only for everyone, the owner included."""
 
+    show_full_result_count = False  # no count of the whole table on each view
+
     list_display = (
         "at",
         "user",

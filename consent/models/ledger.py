@@ -91,6 +91,7 @@ class ConsentEvent(models.Model):
         verbose_name = _("consent event")
         verbose_name_plural = _("consent events")
         ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["at", "id"], name="consent_event_order")]
 
     def __str__(self) -> str:
         purpose, channel = self.get_purpose_display(), self.get_channel_display()
