@@ -338,3 +338,31 @@ def test_the_purchase_amount_cannot_be_negative_in_the_admin(client, owner, cust
     assert response.status_code == 200
     assert Purchase.objects.count() == 0
     assert Decimal("0") == sum(p.amount for p in Purchase.objects.all())
+
+
+def test_the_customer_search_takes_the_beginnings_of_names(client, owner):
+    Customer.objects.create(first_name="Aino", last_name="Virtanen", email="av@example.fi")
+    Customer.objects.create(first_name="Eino", last_name="Mäkinen", email="em@example.fi")
+    client.force_login(owner)
+    for term in ("virt", "AINO", "ai virt", "aino virtanen", "av@example.fi", "av@"):
+        body = client.get("/admin/customers/customer/", {"q": term}).content.decode()
+        assert "Virtanen" in body and "Mäkinen" not in body, term
+
+
+def test_the_course_filter_offers_current_courses_not_every_course_ever(
+    client, owner, customer, course
+):
+    old = Course.objects.create(
+        name="Vanha kevätkurssi",
+        starts_at=timezone.now() - timedelta(days=800),
+        ends_at=timezone.now() - timedelta(days=700),
+        capacity=5,
+    )
+    Enrollment.objects.create(customer=customer, course=old)
+    client.force_login(owner)
+    body = client.get("/admin/customers/customer/").content.decode()
+    assert course.name in body and "Vanha kevätkurssi" not in body
+    # Reached by a link, an old course still filters, and is shown as chosen.
+    body = client.get("/admin/customers/customer/", {"course": old.pk}).content.decode()
+    assert "Vanha kevätkurssi" in body and customer.last_name in body
+    assert client.get("/admin/customers/customer/", {"course": "x"}).status_code == 200
