@@ -121,3 +121,51 @@ def test_the_customer_page_links_to_all_of_a_long_history(client, owner):
     assert (
         "Kortti 1" in purchases.content.decode() and "Kortti 29" not in purchases.content.decode()
     )
+
+
+def test_the_access_report_reads_each_table_once(client, owner):
+    from consent.acts.access import build_access_report
+    from customers.inventory import personal_rules
+
+    few = Customer.objects.create(first_name="Eino", last_name="Vähä", email="eino@example.fi")
+    _history(few, _courses(2), rows=2)
+    many = Customer.objects.create(first_name="Aino", last_name="Paljo", email="aino@example.fi")
+    _history(many, _courses(60, name="Toinen"), rows=60)
+    tables = len({rule.model for rule in personal_rules()})
+    build_access_report(customer=few)  # one-time caches
+    with CaptureQueriesContext(connection) as small:
+        build_access_report(customer=few)
+    with CaptureQueriesContext(connection) as large:
+        build_access_report(customer=many)
+    assert len(large) == len(small)
+    assert len(large) <= tables + 3, [q["sql"][:80] for q in large.captured_queries]
+
+
+def _own_page(client, customer: Customer) -> None:
+    from consent.acts.erasure import SESSION_KEY
+    from consent.views.common import FULL
+
+    session = client.session
+    session[SESSION_KEY] = {
+        "customer": customer.pk,
+        "scope": FULL,
+        "until": (timezone.now() + timedelta(minutes=10)).isoformat(),
+    }
+    session.save()
+
+
+def test_the_customers_own_page_and_copy_cost_the_same_for_a_long_history(client):
+    few = Customer.objects.create(first_name="Eino", last_name="Vähä", email="eino@example.fi")
+    _history(few, _courses(2), rows=2)
+    many = Customer.objects.create(first_name="Aino", last_name="Paljo", email="aino@example.fi")
+    _history(many, _courses(60, name="Toinen"), rows=60)
+    for path in (
+        "/rights/my-data/",
+        "/rights/my-data/download.json",
+        "/rights/my-data/download.csv",
+    ):
+        counts = []
+        for customer in (few, few, many):
+            _own_page(client, customer)
+            counts.append(_queries(client, path)[0])
+        assert counts[1] == counts[2], path
