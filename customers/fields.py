@@ -60,6 +60,15 @@ class PhoneNumberField(models.CharField):
         value = super().to_python(value)
         return normalise_phone(value) if isinstance(value, str) else value
 
+    def get_prep_value(self, value: Any) -> Any:
+        # A value compared with in a lookup need not be a whole number: the search box
+        # looks for the beginning or the end of one. What is saved has been through
+        # to_python (full_clean), and the database's check refuses anything not E.164.
+        try:
+            return super().get_prep_value(value)
+        except ValidationError:
+            return value
+
     def formfield(self, **kwargs: Any) -> Any:  # type: ignore[override]
         # Typed numbers such as "+358 40 123 4567" are longer than their E.164 form.
         kwargs.setdefault("max_length", 30)

@@ -151,13 +151,15 @@ class Customer(HealthGuardedModel):
             models.Index(fields=["last_activity_at"]),
             # The changelist's order, read from the index with a LIMIT (issue 12).
             models.Index(fields=["last_name", "first_name", "id"], name="customers_name_order"),
-            # The search box: an address exactly or by its beginning (the pattern class
-            # serves LIKE 'x%' on PostgreSQL; SQLite ignores it), a phone exactly. The
+            # The search box: an address or a phone exactly or by its beginning (the
+            # pattern class serves LIKE 'x%' on PostgreSQL; SQLite ignores it). The
             # names' case-insensitive prefix indexes differ per database: migration 0009.
             models.Index(
                 fields=["email"], name="customers_email_search", opclasses=["varchar_pattern_ops"]
             ),
-            models.Index(fields=["phone"], name="customers_phone_search"),
+            models.Index(
+                fields=["phone"], name="customers_phone_search", opclasses=["varchar_pattern_ops"]
+            ),
         ]
 
     def __str__(self) -> str:

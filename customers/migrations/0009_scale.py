@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='customer',
-            index=models.Index(fields=['phone'], name='customers_phone_search'),
+            index=models.Index(fields=['phone'], name='customers_phone_search', opclasses=['varchar_pattern_ops']),
         ),
         migrations.AddIndex(
             model_name='interaction',
