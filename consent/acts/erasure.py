@@ -303,7 +303,9 @@ def carry_out_erasure(*, request: RightsRequest, actor: User | None) -> ErasureR
     """Carry out an erasure request: erase the requester, close the request, tell them."""
     with transaction.atomic():
         request = (
-            RightsRequest.objects.select_for_update().select_related("customer").get(pk=request.pk)
+            RightsRequest.objects.select_for_update(of=("self",))
+            .select_related("customer")
+            .get(pk=request.pk)
         )
         require_open(request)
         if request.request_type != Type.ERASURE:

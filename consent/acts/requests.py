@@ -85,7 +85,11 @@ def _tell_owners(request: RightsRequest) -> None:
 
 def _locked(request: RightsRequest) -> RightsRequest:
     """The request, read again under a row lock (inside the caller's transaction)."""
-    return RightsRequest.objects.select_for_update().select_related("customer").get(pk=request.pk)
+    return (
+        RightsRequest.objects.select_for_update(of=("self",))
+        .select_related("customer")
+        .get(pk=request.pk)
+    )
 
 
 def require_open(request: RightsRequest) -> None:
