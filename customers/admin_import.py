@@ -28,7 +28,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from consent.mail.suppression import erasure_times, is_suppressed
+from consent.mail.suppression import erasure_times, suppressed_addresses
 from consent.records.audit import Action, Detail, record
 from customers import importing
 from customers.models import AdminPreference
@@ -254,7 +254,7 @@ def _preview_or_import(
         result = importing.import_bookings(
             parsed,
             actor=request.user,
-            is_suppressed=is_suppressed,
+            suppressed_addresses=suppressed_addresses,
             erasures=erasure_times,
             include_rebooked=_include_rebooked(request),
             audit=_audit,
@@ -335,7 +335,7 @@ def _render_preview(
         headers, mapping = parsed.headers, parsed.mapping
         preview = importing.preview(
             parsed,
-            is_suppressed=is_suppressed,
+            suppressed_addresses=suppressed_addresses,
             erasures=erasure_times,
             include_rebooked=_include_rebooked(request),
         )

@@ -32,7 +32,7 @@ Decisions worth knowing:
   calendar's other columns (its notes, messages, extra questions) are never read.
 - No consent is ever created: a booking is not a permission to market. People on the
   suppression list are imported for their bookings only and counted as such. The check
-  comes from the caller (`is_suppressed`), so that the register does not import `consent`.
+  comes from the caller (`suppressed_addresses`), so that the register does not import `consent`.
 - A person erased earlier (GDPR Art. 17) is not brought back by an import of the old
   calendar: rows that would create them anew are skipped ("erased earlier"), unless the
   booking is later than the erasure ("booked again"): those the preview shows apart, and
@@ -765,7 +765,7 @@ class _Plan:
     def __init__(
         self,
         parsed: Parsed,
-        is_suppressed: Callable[..., bool] | None = None,
+        suppressed_addresses: Callable[..., set[str]] | None = None,
         *,
         erasures: Erasures | None = None,
         include_rebooked: bool = False,
@@ -805,11 +805,18 @@ class _Plan:
         for ref in self.courses.values():
             if ref.is_new:
                 ref.course.capacity = max(ref.taken, 1)
+        listed: set[str] = set()
+        if suppressed_addresses is not None and self.people:
+            # One batch for the whole file, not a query per person.
+            listed = suppressed_addresses(
+                emails={p.customer.email for p in self.people if p.customer.email},
+                phones={p.customer.phone for p in self.people if p.customer.phone},
+            )
         for person in self.people:
-            if is_suppressed is not None:
-                person.suppressed = is_suppressed(
-                    email=person.customer.email, phone=person.customer.phone
-                )
+            email, phone = person.customer.email, person.customer.phone
+            person.suppressed = bool(
+                (email and f"email:{email}" in listed) or (phone and f"phone:{phone}" in listed)
+            )
             self._note_activity(person)
 
     def _query(self, model: type[Any]) -> Any:
@@ -988,12 +995,12 @@ class _Plan:
 def preview(
     parsed: Parsed,
     *,
-    is_suppressed: Callable[..., bool] | None = None,
+    suppressed_addresses: Callable[..., set[str]] | None = None,
     erasures: Erasures | None = None,
     include_rebooked: bool = False,
 ) -> Preview:
     """What importing `parsed` would do, row by row; writes nothing."""
-    plan = _Plan(parsed, is_suppressed, erasures=erasures, include_rebooked=include_rebooked)
+    plan = _Plan(parsed, suppressed_addresses, erasures=erasures, include_rebooked=include_rebooked)
     accepted = [o for o in plan.outcomes if o.kind in (NEW, UPDATED)]
     return Preview(
         parsed=parsed,
@@ -1014,7 +1021,7 @@ def import_bookings(
     parsed: Parsed,
     *,
     actor: Any,
-    is_suppressed: Callable[..., bool] | None = None,
+    suppressed_addresses: Callable[..., set[str]] | None = None,
     erasures: Erasures | None = None,
     include_rebooked: bool = False,
     progress: Callable[[int, int], None] | None = None,
@@ -1032,7 +1039,7 @@ def import_bookings(
     with transaction.atomic():
         plan = _Plan(
             parsed,
-            is_suppressed,
+            suppressed_addresses,
             erasures=erasures,
             include_rebooked=include_rebooked,
             lock=True,

@@ -7,6 +7,7 @@ Each address is its own entry, so that a channel is blocked by its own address: 
 who gives fresh consent to email is reachable by email, while their phone stays suppressed.
 """
 
+import functools
 import hashlib
 import hmac
 from datetime import datetime
@@ -22,12 +23,16 @@ from customers.fields import normalise_email, normalise_phone
 EMAIL, PHONE = "email", "phone"
 
 
-def _key() -> bytes:
+@functools.lru_cache(maxsize=4)
+def _derived(secret: str) -> bytes:
     # Derived for this one use. The same derivation once took SECRET_KEY: a register made
     # before SUPPRESSION_KEY existed keeps its list by setting SUPPRESSION_KEY to that value.
-    return hmac.new(
-        settings.SUPPRESSION_KEY.encode(), b"rekisteri.suppression", hashlib.sha256
-    ).digest()
+    return hmac.new(secret.encode(), b"rekisteri.suppression", hashlib.sha256).digest()
+
+
+def _key() -> bytes:
+    # Derived once per key, not on every hash (an audience or an import hashes thousands).
+    return _derived(settings.SUPPRESSION_KEY)
 
 
 def keyed_hash(value: str) -> str:
@@ -101,22 +106,35 @@ def erased_at(*, email: str = "", phone: str = "") -> datetime | None:
     ).aggregate(latest=Max("erased_at"))["latest"]
 
 
-def erasure_times(*, emails: set[str], phones: set[str]) -> dict[str, datetime]:
-    """When the people with these addresses were erased, for those who were: keyed
-    "email:<address>" and "phone:<number>", read in a few queries however many there are
-    (the booking import checks every row of a file)."""
+def _listed(*, emails: set[str], phones: set[str], erased_only: bool) -> dict[str, datetime | None]:
+    """The given addresses that are on the list, keyed "email:<address>" and
+    "phone:<number>" as given, with when they were erased (None for another reason); a
+    few queries however many addresses (the booking import checks every row of a file)."""
     by_hash: dict[str, str] = {}
     for email in emails:
         by_hash[keyed_hash("email:" + normalise_email(email))] = "email:" + email
     for phone in phones:
         by_hash[keyed_hash("phone:" + _normal_phone(phone))] = "phone:" + phone
-    found: dict[str, datetime] = {}
+    found: dict[str, datetime | None] = {}
     hashes = list(by_hash)
     for start in range(0, len(hashes), 500):
-        rows = Suppression.objects.filter(
-            value_hash__in=hashes[start : start + 500], erased_at__isnull=False
-        ).values_list("value_hash", "erased_at")
-        for value_hash, when in rows:
-            if when is not None:
-                found[by_hash[value_hash]] = when
+        rows = Suppression.objects.filter(value_hash__in=hashes[start : start + 500])
+        if erased_only:
+            rows = rows.filter(erased_at__isnull=False)
+        for value_hash, when in rows.values_list("value_hash", "erased_at"):
+            found[by_hash[value_hash]] = when
     return found
+
+
+def suppressed_addresses(*, emails: set[str], phones: set[str]) -> set[str]:
+    """Which of these addresses are on the list for any reason ("email:<address>",
+    "phone:<number>"), in a few queries."""
+    return set(_listed(emails=emails, phones=phones, erased_only=False))
+
+
+def erasure_times(*, emails: set[str], phones: set[str]) -> dict[str, datetime]:
+    """When the people with these addresses were erased, for those who were: keyed
+    "email:<address>" and "phone:<number>", read in a few queries however many there are
+    (the booking import checks every row of a file)."""
+    listed = _listed(emails=emails, phones=phones, erased_only=True)
+    return {key: when for key, when in listed.items() if when is not None}

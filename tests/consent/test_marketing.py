@@ -385,7 +385,7 @@ def test_staff_record_a_paper_consent_into_the_ledger(client, staff, customer):
 
 
 def test_a_later_import_does_not_bring_marketing_back_to_someone_who_objected(owner):
-    from consent.mail.suppression import is_suppressed
+    from consent.mail.suppression import suppressed_addresses
     from customers.importing import import_bookings, read_bookings
 
     customer = _buyer(
@@ -401,7 +401,9 @@ def test_a_later_import_does_not_bring_marketing_back_to_someone_who_objected(ow
         "Nimi;Sähköposti;Puhelin;Palvelu;Päivämäärä;Aika;Tila\n"
         "Aino Virtanen;aino.virtanen@example.fi;040 111 1111;Yin-jooga;3.3.2026;18:00;Varattu\n"
     ).encode()
-    import_bookings(read_bookings(csv_bytes), actor=owner, is_suppressed=is_suppressed)
+    import_bookings(
+        read_bookings(csv_bytes), actor=owner, suppressed_addresses=suppressed_addresses
+    )
     assert customer.enrollments.count() == 1  # the booking is imported...
     for purpose in P:
         for channel in Ch:  # ...and marketing stays off everywhere

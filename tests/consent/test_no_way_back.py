@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from consent.acts.erasure import erase_customer
 from consent.acts.retention import apply_retention
-from consent.mail.suppression import is_suppressed
+from consent.mail.suppression import is_suppressed, suppressed_addresses
 from consent.marketing.signup import request_subscription
 from consent.models import LinkToken, RightsRequest
 from customers import importing
@@ -79,7 +79,7 @@ def test_no_way_in_brings_an_erased_person_back(
     result = importing.import_bookings(
         importing.read_bookings(csv),
         actor=owner,
-        is_suppressed=is_suppressed,
+        suppressed_addresses=suppressed_addresses,
         erasures=_erasures(),
     )
     assert result.counts[importing.ERASED] == 1 and result.customers_created == 0
@@ -159,10 +159,12 @@ def test_a_booking_later_than_the_erasure_is_shown_apart_and_imported_only_when_
     parsed = importing.read_bookings(csv)
     from consent.mail.suppression import erasure_times
 
-    preview = importing.preview(parsed, is_suppressed=is_suppressed, erasures=erasure_times)
+    preview = importing.preview(
+        parsed, suppressed_addresses=suppressed_addresses, erasures=erasure_times
+    )
     assert preview.counts[importing.REBOOKED] == 1 and preview.new_customers == 0
     skipped = importing.import_bookings(
-        parsed, actor=owner, is_suppressed=is_suppressed, erasures=erasure_times
+        parsed, actor=owner, suppressed_addresses=suppressed_addresses, erasures=erasure_times
     )
     assert skipped.customers_created == 0
     assert not Customer.objects.filter(email=EMAIL).exists()
@@ -170,7 +172,7 @@ def test_a_booking_later_than_the_erasure_is_shown_apart_and_imported_only_when_
     taken = importing.import_bookings(
         parsed,
         actor=owner,
-        is_suppressed=is_suppressed,
+        suppressed_addresses=suppressed_addresses,
         erasures=erasure_times,
         include_rebooked=True,
     )

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.utils import timezone, translation
 
-from consent.mail.suppression import is_suppressed, suppress
+from consent.mail.suppression import suppress, suppressed_addresses
 from consent.models import AuditEntry, ConsentEvent, Suppression
 from customers import importing
 from customers.models import Course, Customer, Enrollment
@@ -346,8 +346,10 @@ def test_a_suppressed_address_is_imported_for_bookings_only_and_gets_no_consent(
 ):
     suppress(email="Pekka.Pelkonen@example.fi", reason=Suppression.Reason.OBJECTION)
     parsed = importing.read_bookings(sample)
-    assert importing.preview(parsed, is_suppressed=is_suppressed).suppressed == 1
-    result = importing.import_bookings(parsed, actor=owner, is_suppressed=is_suppressed)
+    assert importing.preview(parsed, suppressed_addresses=suppressed_addresses).suppressed == 1
+    result = importing.import_bookings(
+        parsed, actor=owner, suppressed_addresses=suppressed_addresses
+    )
     assert result.suppressed == 1
     pekka = Customer.objects.get(email="pekka.pelkonen@example.fi")
     assert pekka.enrollments.get().course.name == "Pilates"

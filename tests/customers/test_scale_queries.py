@@ -169,3 +169,24 @@ def test_the_customers_own_page_and_copy_cost_the_same_for_a_long_history(client
             _own_page(client, customer)
             counts.append(_queries(client, path)[0])
         assert counts[1] == counts[2], path
+
+
+def test_the_booking_import_checks_the_suppression_list_in_one_batch():
+    from consent.mail.suppression import erasure_times, suppress, suppressed_addresses
+    from customers import importing
+
+    suppress(email="h3@example.fi", reason="objection")
+
+    def suppression_queries(rows: int) -> int:
+        lines = ["Nimi;Sähköposti;Palvelu;Aika"] + [
+            f"Henkilö {i};h{i}@example.fi;Jooga;1.2.2026 18:00" for i in range(rows)
+        ]
+        parsed = importing.read_bookings("\n".join(lines).encode())
+        with CaptureQueriesContext(connection) as captured:
+            preview = importing.preview(
+                parsed, suppressed_addresses=suppressed_addresses, erasures=erasure_times
+            )
+        assert preview.suppressed == 1
+        return sum("consent_suppression" in q["sql"] for q in captured.captured_queries)
+
+    assert suppression_queries(10) == suppression_queries(200) == 2

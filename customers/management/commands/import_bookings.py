@@ -6,7 +6,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils.translation import gettext as _
 
-from consent.mail.suppression import erasure_times, is_suppressed
+from consent.mail.suppression import erasure_times, suppressed_addresses
 from consent.records.audit import Action, Detail, record
 from customers import importing
 
@@ -81,7 +81,7 @@ class Command(BaseCommand):
 
         preview = importing.preview(
             parsed,
-            is_suppressed=is_suppressed,
+            suppressed_addresses=suppressed_addresses,
             erasures=erasure_times,
             include_rebooked=include_rebooked,
         )
@@ -102,7 +102,7 @@ class Command(BaseCommand):
                 actor=None,
                 progress=progress,
                 audit=_audit,
-                is_suppressed=is_suppressed,
+                suppressed_addresses=suppressed_addresses,
                 erasures=erasure_times,
                 include_rebooked=include_rebooked,
             )
