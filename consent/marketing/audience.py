@@ -5,9 +5,10 @@ to a list someone hands in.
 The rule is consent.marketing.permissions.decide; here it is applied to the whole
 register at once without reading it into memory: the database sorts every customer into
 allowed or a refusal with one query (the last ledger action for the purpose and channel,
-the restriction, the address, the existing-customer purchase), and only the people it
-allows are read — id, name and addresses — to check their addresses against the
-suppression list's keyed hashes, which only the app can compute.
+the restriction, the address, the existing-customer purchase, read from the index
+`consent_event_latest`), a batch at a time; the addresses of the people it allows are
+then checked against the suppression list's keyed hashes, which only the app can compute
+(only the addresses the channel uses).
 """
 
 from collections import Counter
@@ -17,7 +18,7 @@ from datetime import date
 from typing import Any
 
 from django.contrib.auth.models import User
-from django.db.models import Case, CharField, Count, OuterRef, Subquery, Value, When
+from django.db.models import Case, CharField, OuterRef, Subquery, Value, When
 from django.utils.translation import gettext as _
 
 from consent.mail.suppression import contact_hashes
@@ -41,6 +42,7 @@ Purpose, Channel, Action = ConsentEvent.Purpose, ConsentEvent.Channel, ConsentEv
 FIELDS = ("pk", "first_name", "last_name", "email", "phone", "language", "street_address",
           "postal_code", "city")  # fmt: skip
 BATCH = 2000
+COUNT_BATCH = 20_000  # three short columns a row: fewer round trips, still flat memory
 
 
 @dataclass
@@ -92,10 +94,27 @@ def _since() -> date | None:
     return existing_customer_since(StudioSettings.load())
 
 
+def _suppressed_check(channel: str) -> Any:
+    """A function (email, phone) -> whether the channel's address is on the suppression
+    list; it hashes only the addresses the channel uses (a newsletter by email never
+    parses a phone number), against the list read once."""
+    suppressed = set(Suppression.objects.values_list("value_hash", flat=True))
+    uses_email = channel in (Channel.EMAIL, Channel.POST)
+    uses_phone = channel in (Channel.SMS, Channel.PHONE, Channel.POST)
+
+    def listed(email: str, phone: str) -> bool:
+        hashes = contact_hashes(
+            email=email if uses_email else "", phone=phone if uses_phone else ""
+        )
+        return _blocked(channel, {kind for kind, value in hashes.items() if value in suppressed})
+
+    return listed
+
+
 def _allowed_rows(purpose: str, channel: str, since: date | None) -> Iterator[tuple[Customer, str]]:
     """The customers the database allows, with their basis, in name order, read a batch at
     a time; a basis of "" when their address is suppressed (the annotated `verdict`)."""
-    suppressed = set(Suppression.objects.values_list("value_hash", flat=True))
+    listed = _suppressed_check(channel)
     rows = (
         _verdicts(purpose, channel, since)
         .filter(verdict__in=ALLOWED)
@@ -103,26 +122,26 @@ def _allowed_rows(purpose: str, channel: str, since: date | None) -> Iterator[tu
         .only(*FIELDS)
     )
     for customer in rows.iterator(chunk_size=BATCH):
-        hashes = contact_hashes(email=customer.email, phone=customer.phone)
-        kinds = {kind for kind, value in hashes.items() if value in suppressed}
-        yield customer, ("" if _blocked(channel, kinds) else customer.verdict)
+        yield customer, ("" if listed(customer.email, customer.phone) else customer.verdict)
 
 
 def audience(*, purpose: str, channel: str) -> Audience:
     """How many may be contacted for `purpose` on `channel`, on what bases, and why the
-    others may not (counts only: the people are `audience_people`)."""
+    others may not (counts only: the people are `audience_people`).
+
+    One pass over the register: the database gives each customer's verdict, and only the
+    allowed ones' addresses are hashed for the suppression check."""
     result = Audience(purpose=purpose, channel=channel)
-    since = _since()
-    counts = _verdicts(purpose, channel, since).values("verdict").annotate(n=Count("pk"))
-    for row in counts.order_by():
-        if row["verdict"] not in ALLOWED:
-            result.refusals[row["verdict"]] += row["n"]
-    for _customer, basis in _allowed_rows(purpose, channel, since):
-        if basis:
-            result.bases[basis] += 1
-            result.count += 1
-        else:
+    listed = _suppressed_check(channel)
+    rows = _verdicts(purpose, channel, _since()).order_by().values_list("verdict", "email", "phone")
+    for verdict, email, phone in rows.iterator(chunk_size=COUNT_BATCH):
+        if verdict not in ALLOWED:
+            result.refusals[verdict] += 1
+        elif listed(email, phone):
             result.refusals[Refusal.SUPPRESSED] += 1
+        else:
+            result.bases[verdict] += 1
+            result.count += 1
     return result
 
 

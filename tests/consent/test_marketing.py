@@ -151,6 +151,30 @@ def test_restricted_and_suppressed_people_are_in_no_audience(customer):
     assert found.count == 0 and found.refusals == {"restricted": 1, "suppressed": 1}
 
 
+def test_a_listed_phone_blocks_sms_and_letters_but_not_email(customer):
+    """Each channel is blocked by its own address on the list (a letter by either): the
+    audience hashes the addresses the channel uses, and the counts agree with the list of
+    people on every channel."""
+    from consent.mail.suppression import suppress
+    from consent.models import Suppression
+
+    Customer.objects.filter(pk=customer.pk).update(
+        phone="+358401234567", street_address="Kuja 1", postal_code="00100", city="Helsinki"
+    )
+    for channel in (Ch.EMAIL, Ch.SMS):
+        record_consent(
+            customer=customer, purpose=P.NEWSLETTER, channel=channel, action=A.GIVEN,
+            source=S.WEB_FORM, wording="Kyllä", actor=None,
+        )  # fmt: skip
+    suppress(phone="040 123 4567", reason=Suppression.Reason.OBJECTION)
+    expected = {Ch.EMAIL: 1, Ch.SMS: 0, Ch.POST: 0}
+    for channel, count in expected.items():
+        found = audience.audience(purpose=P.NEWSLETTER, channel=channel)
+        people = list(audience.audience_people(purpose=P.NEWSLETTER, channel=channel))
+        assert (found.count, len(people)) == (count, count), channel
+        assert found.refusals.get("suppressed", 0) == 1 - count, channel
+
+
 def _link(body: str, kind: str) -> str:
     return "/" + re.search(rf"https?://[^/\s]+/(marketing/{kind}/[^\s]+/)", body).group(1)
 
