@@ -16,7 +16,9 @@ What it does, in order (details and options in bench/README.md, "Scale benchmark
    evidence of where the time goes (slow SQL with its plan, N+1 patterns, profiles).
 
 The pages are measured through their URLs only; the script imports the models,
-customers.importing and customers.inventory, and nothing else of the app. Each step except
+customers.importing and customers.inventory, for the import the two suppression checks
+the admin hands it (consent.mail.suppression), and the worker's job that counts the
+newsletter for the front page (rekisteri.worker), and nothing else of the app. Each step except
 the gunicorn one runs in a child process of this script (`--phase`), so that every data set
 gets Django set up against its own database.
 
@@ -356,16 +358,6 @@ def suppression_hash(value: str) -> str:
 
     key = hmac.new(settings.SECRET_KEY.encode(), b"rekisteri.suppression", hashlib.sha256)
     return hmac.new(key.digest(), value.encode(), hashlib.sha256).hexdigest()
-
-
-def bench_is_suppressed(*, email: str = "", phone: str = "") -> bool:
-    """The import's suppression check, one query per person as the admin's is."""
-    from consent.models import Suppression
-
-    values = [f"email:{email.strip().lower()}"] if email else []
-    values += [f"phone:{phone}"] if phone else []
-    hashes = [suppression_hash(v) for v in values]
-    return bool(hashes) and Suppression.objects.filter(value_hash__in=hashes).exists()
 
 
 class Timer:
@@ -943,6 +935,18 @@ def pages_for(t: Targets, owner: Any, visitor: Any) -> list[Page]:
     ]
 
 
+def worker_count_newsletter() -> str:
+    """Run the one background job the front page reads (the newsletter's count), as the
+    worker of a running deployment has; no other job runs (retention would change the
+    data set). Its time, as the worker spends it."""
+    from rekisteri.worker import jobs, run_job
+
+    (job,) = [j for j in jobs() if j.name == "newsletter_count"]
+    started = time.perf_counter()
+    ok = run_job(job)
+    return f"{'done' if ok else 'not run'} in {time.perf_counter() - started:.2f} s"
+
+
 def phase_pages(requests: int, warmups: int, budget: float) -> dict[str, Any]:
     from django.db import connection
 
@@ -952,6 +956,8 @@ def phase_pages(requests: int, warmups: int, budget: float) -> dict[str, Any]:
     markers = Markers()
     owner, visitor = owner_client(), customer_client(t.heavy)
     results: dict[str, Any] = {}
+    counted = worker_count_newsletter()
+    print(f"  the worker's newsletter count, as a deployment has it: {counted}", flush=True)
     try:
         for page in pages_for(t, owner, visitor):
             results[page.key] = measure(page, requests=requests, warmups=warmups, budget=budget)
@@ -1023,9 +1029,15 @@ def phase_import(rows: int, seed: int) -> dict[str, Any]:
     from django.db import transaction
     from django.utils import timezone
 
+    from consent.mail.suppression import erasure_times, suppressed_addresses
     from customers import importing
     from customers.models import Course, Customer, Enrollment
 
+    # The checks the admin's import view hands the import (customers/admin_import.py).
+    admin_checks: dict[str, Any] = {
+        "suppressed_addresses": suppressed_addresses,
+        "erasures": erasure_times,
+    }
     existing = list(
         Customer.objects.exclude(email="")
         .exclude(email__in=[HEAVY_EMAIL, LIGHT_EMAIL])
@@ -1089,9 +1101,9 @@ def phase_import(rows: int, seed: int) -> dict[str, Any]:
         started = time.perf_counter()
         parsed = importing.read_bookings(made["data"])
         read = time.perf_counter()
-        preview = importing.preview(parsed, is_suppressed=bench_is_suppressed)
+        preview = importing.preview(parsed, **admin_checks)
         previewed = time.perf_counter()
-        result = importing.import_bookings(parsed, actor=actor, is_suppressed=bench_is_suppressed)
+        result = importing.import_bookings(parsed, actor=actor, **admin_checks)
         done = time.perf_counter()
         return {
             "read": read - started,
@@ -1123,7 +1135,7 @@ def phase_import(rows: int, seed: int) -> dict[str, Any]:
     parsed = importing.read_bookings(made["data"])
 
     def write() -> None:
-        importing.import_bookings(parsed, actor=actor, is_suppressed=bench_is_suppressed)
+        importing.import_bookings(parsed, actor=actor, **admin_checks)
 
     _result, queries = with_queries(lambda: rolled_back(lambda: write() or {}))
     prof = profiled(lambda: rolled_back(lambda: write() or {}))

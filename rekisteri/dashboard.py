@@ -213,14 +213,22 @@ def new_customers_chart(today: date) -> Chart:
 
 
 def newsletter_audience() -> dict[str, Any]:
-    """How many may be emailed a newsletter, and on what basis (the marketing audience)."""
-    from consent.marketing.audience import audience
+    """How many may be emailed a newsletter, and on what basis, as the background worker
+    last counted it (rekisteri.jobs.newsletter_count, every 10 minutes): one query, where
+    counting the audience itself takes a second at 100,000 customers. `counted_at` is
+    None before the first count."""
     from consent.marketing.permissions import BASIS_LABELS
+    from rekisteri.jobs import NEWSLETTER_COUNT
+    from rekisteri.models import JobRun
 
-    found = audience(purpose="newsletter", channel="email")
+    result = (
+        JobRun.objects.filter(name=NEWSLETTER_COUNT).values_list("result", flat=True).first()
+    ) or {}
+    counted_at = result.get("counted_at")
     return {
-        "count": found.count,
-        "bases": [(BASIS_LABELS.get(k, k), n) for k, n in found.bases.most_common()],
+        "count": result.get("count", 0),
+        "bases": [(BASIS_LABELS.get(k, k), n) for k, n in result.get("bases", {}).items()],
+        "counted_at": datetime.fromisoformat(counted_at) if counted_at else None,
     }
 
 
@@ -269,6 +277,7 @@ JOB_NAMES = {
     "owner_digest": _lazy("Digest of deadlines (daily)"),
     "alerts": _lazy("Alerts: breaches, failed emails, missed jobs"),
     "intake_selftest": _lazy("Test of the studio's mailbox (daily)"),
+    "newsletter_count": _lazy("Counting the newsletter's audience (every 10 minutes)"),
 }
 # The worker writes its heartbeat every minute; older than this, it is not running.
 WORKER_SILENT = timedelta(minutes=5)

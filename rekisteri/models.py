@@ -22,6 +22,9 @@ class JobRun(models.Model):
     ok = models.BooleanField(_("succeeded"), null=True)
     detail = models.CharField(_("detail"), max_length=500, blank=True)
     runs = models.PositiveIntegerField(_("runs"), default=0)
+    # What a job found for the front page to show without doing the work again: figures
+    # only, never personal data (the newsletter count: rekisteri.jobs.newsletter_count).
+    result = models.JSONField(_("result"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("background job")

@@ -21,6 +21,7 @@ register(
             "ok",
             "detail",
             "runs",
+            "result",
         )
     },
 )

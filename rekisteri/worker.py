@@ -84,6 +84,12 @@ def jobs() -> list[Job]:
         Job("owner_digest", work.owner_digest, daily_at(7, 0), lease=timedelta(minutes=30)),
         Job("alerts", work.alerts, every(timedelta(minutes=15)), lease=timedelta(minutes=30)),
         Job("intake_selftest", work.intake_selftest, daily_at(9, 0), lease=timedelta(hours=1)),
+        Job(
+            work.NEWSLETTER_COUNT,
+            work.newsletter_count,
+            every(timedelta(minutes=10)),
+            lease=timedelta(minutes=30),
+        ),
     ]
 
 
