@@ -9,9 +9,11 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
+from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -355,6 +357,8 @@ class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
     )
     # Counting every customer on each page view is a full scan at 100,000 customers.
     show_full_result_count = False
+    # A page a phone scrolls through, rendered in half the time of Django's 100 (issue 12).
+    list_per_page = 50
     readonly_fields = ("created_at", "last_activity_at", "restricted_at", "marketing_permissions")
     fieldsets = (
         (None, {"fields": (("first_name", "last_name"), "origin")}),
@@ -459,6 +463,15 @@ class CustomerAdmin(AuditedAdmin, admin.ModelAdmin):
         customer = get_object_or_404(Customer, pk=pk)
         self._lift(request, [customer])
         return HttpResponseRedirect(reverse("admin:customers_customer_change", args=[customer.pk]))
+
+    def get_ordering(self, request: HttpRequest) -> Any:
+        if request.GET.get(SEARCH_VAR, "").strip():
+            # The people a search finds, sorted by name: PostgreSQL then reads them through
+            # the name-prefix indexes and sorts the few found, instead of walking the whole
+            # name order to find the first 50 of a beginning that is rare early on ("vaa":
+            # 60 ms and 92,000 rows read at 100,000 customers). The same order to the eye.
+            return (Lower("last_name"), Lower("first_name"), "pk")
+        return super().get_ordering(request)
 
     def get_search_results(
         self, request: HttpRequest, queryset: QuerySet, search_term: str

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from consent.mail.links import TokenError, TokenProblem, use_token
 from consent.models import LinkToken, StudioSettings
 from consent.records import audit, processing
-from consent.records.bookkeeping import bookkeeping_until
+from consent.records.bookkeeping import bookkeeping_until, kept_until
 from consent.records.processing import retention_text
 from customers.inventory import (
     Category,
@@ -84,13 +84,19 @@ def information(*, studio: StudioSettings) -> dict[str, Any]:
 
 
 def _section_retention(
-    rule: ModelRule, customer: Customer, *, studio: StudioSettings, held: bool
+    rule: ModelRule, customer: Customer, *, studio: StudioSettings, held: list[Any]
 ) -> str:
     """A table's retention period; for the purchases the person has, also the day until
-    which the newest is kept for bookkeeping (Accounting Act 1336/1997, 2:10 §)."""
+    which the newest is kept for bookkeeping (Accounting Act 1336/1997, 2:10 §), from the
+    rows already read."""
     text = retention_text(rule.retention, studio=studio)
     if rule.retention == Retention.BOOKKEEPING and held:
-        until = bookkeeping_until(customer, studio=studio)
+        days = [row.purchased_on for row in held if getattr(row, "purchased_on", None)]
+        until: date | None = (
+            kept_until(max(days), studio=studio)
+            if days
+            else bookkeeping_until(customer, studio=studio)
+        )
         if until is not None:
             text += "; " + _("your newest purchase is kept until %(date)s") % {
                 "date": formats.date_format(until, "SHORT_DATE_FORMAT")
@@ -109,10 +115,8 @@ def build_access_report(*, customer: Customer) -> dict[str, Any]:
         # A related row is shown by its name: read with the row, one query per table
         # (issue 12: the report of a customer with a long history is as quick as any).
         related = [f.name for f in fields if f.many_to_one or f.one_to_one]
-        rows = [
-            {f.name: _value(obj, f) for f in fields}
-            for obj in rows_about(customer, rule).select_related(*related).order_by("pk")
-        ]
+        held = list(rows_about(customer, rule).select_related(*related).order_by("pk"))
+        rows = [{f.name: _value(obj, f) for f in fields} for obj in held]
         sections.append(
             {
                 "table": rule.model._meta.label_lower,
@@ -121,7 +125,7 @@ def build_access_report(*, customer: Customer) -> dict[str, Any]:
                     {"name": f.name, "label": str(f.verbose_name).capitalize()} for f in fields
                 ],
                 "rows": rows,
-                "retention": _section_retention(rule, customer, studio=studio, held=bool(rows)),
+                "retention": _section_retention(rule, customer, studio=studio, held=held),
             }
         )
     return {

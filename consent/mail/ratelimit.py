@@ -21,6 +21,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from django.utils import timezone
 
 from consent.models import RateLimitHit
@@ -59,17 +60,24 @@ def client(address: str) -> str:
 
 
 def _hits(pairs: list[tuple[str, str]], *, window: timedelta) -> list[int]:
-    """Count one use for each (scope, value), all in one transaction; the uses within
-    `window`, this one included, for each."""
+    """Count one use for each (scope, value), all in one transaction, and read the uses
+    within `window`, this one included, for each: two queries however many pairs. Inside
+    a caller's transaction it adds no savepoint of its own (an error fails the caller's)."""
     now = timezone.now()
-    keys = [(scope, _key(scope, value)) for scope, value in pairs]
-    with transaction.atomic():
+    keys = [_key(scope, value) for scope, value in pairs]
+    with transaction.atomic(savepoint=False):
         RateLimitHit.objects.bulk_create(
-            RateLimitHit(scope=scope, key=key, at=now) for scope, key in keys
+            RateLimitHit(scope=scope, key=key, at=now)
+            for (scope, _value), key in zip(pairs, keys, strict=True)
         )
-        return [
-            RateLimitHit.objects.filter(key=key, at__gt=now - window).count() for _s, key in keys
-        ]
+        counts = dict(
+            RateLimitHit.objects.filter(key__in=set(keys), at__gt=now - window)
+            .order_by()
+            .values("key")
+            .annotate(n=Count("pk"))
+            .values_list("key", "n")
+        )
+    return [counts.get(key, 0) for key in keys]
 
 
 def hit(scope: str, value: str, *, limit: int, window: timedelta) -> bool:

@@ -1,5 +1,6 @@
 """The owner's and staff's admin: lists, forms, participant lists, roles."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -357,6 +358,23 @@ def test_the_customer_search_takes_the_beginnings_of_names(client, owner):
     ):
         body = client.get("/admin/customers/customer/", {"q": term}).content.decode()
         assert "Virtanen" in body and "Mäkinen" not in body, term
+
+
+def test_the_people_a_search_finds_are_listed_by_name_fifty_a_page(client, owner):
+    """A search lists what it found by last and first name, whatever case they were typed
+    in, fifty to a page (issue 12: the changelist renders in half the time of 100)."""
+    Customer.objects.bulk_create(
+        Customer(first_name=f"Etu{n:02d}", last_name=last, email=f"v{n}@example.fi")
+        for n, last in enumerate(["virta", "Virtanen", "Vilkas"] * 19)
+    )
+    client.force_login(owner)
+    body = client.get("/admin/customers/customer/", {"q": "vi"}).content.decode()
+    found = re.findall(r'<th class="field-last_name"><a [^>]*>([^<]+)</a>', body)
+    assert len(found) == 50
+    assert found == sorted(found, key=str.lower) and found[0] == "Vilkas"
+    assert "57" in body  # how many were found, with the next page's link
+    second = client.get("/admin/customers/customer/", {"q": "vi", "p": 2}).content.decode()
+    assert len(re.findall(r'<th class="field-last_name">', second)) == 7
 
 
 def test_the_course_filter_offers_current_courses_not_every_course_ever(
