@@ -77,6 +77,8 @@ class OutboxEmail(models.Model):
             models.Index(fields=["sent_at", "created_at"]),
             models.Index(fields=["to"]),
             models.Index(fields=["sent_at", "failed_at", "next_attempt_at"]),
+            # The front page's "the mailbox test last went through" (kind selftest).
+            models.Index(fields=["kind", "sent_at"], name="consent_outbox_kind_sent"),
         ]
 
     def __str__(self) -> str:
