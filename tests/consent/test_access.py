@@ -4,6 +4,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.utils import translation
 
 from consent.acts.access import build_access_report, report_as_csv, rows_about
 from customers.inventory import personal_rules
@@ -28,6 +29,12 @@ def test_the_report_shows_values_a_person_can_read(customer_everywhere):
     assert customer_row["origin"] in ("Kurssi-ilmoittautuminen", "Course enrolment")
     purchase = next(s for s in report["sections"] if s["table"] == "customers.purchase")["rows"][0]
     assert purchase["amount"] == "120.00"
+    # A choice is its label, in the reader's language.
+    for language, paid in (("fi", "Maksettu"), ("en", "Paid")):
+        with translation.override(language):
+            report = build_access_report(customer=customer_everywhere)
+        rows = next(s for s in report["sections"] if s["table"] == "customers.purchase")["rows"]
+        assert rows[0]["status"] == paid, language
 
 
 def test_the_report_carries_the_article_15_information(customer_everywhere):
