@@ -147,6 +147,9 @@ class InteractionInline(LatestRowsInline, admin.StackedInline):
     model = Interaction
     form = InteractionForm
     extra = 0
+    # A message is a whole stacked form (its text, the resolution, two dates split in
+    # two): the five newest, the rest behind the link (issue 12).
+    shown = 5
     latest_order = ("-occurred_at", "-pk")
     all_rows_url = "admin:customers_interaction_changelist"
     all_rows_by_filter = True

@@ -1,8 +1,9 @@
 """Inlines that stay fast on a customer with a long history (issue 12).
 
-A customer's page shows the newest ten rows of each related table, with a link to the
-whole list, instead of one form per row ever recorded (each row is a form of several
-widgets: ten of each keep the page near 200 ms to render); and a course is picked by
+A customer's page shows the newest rows of each related table (ten; five of the messages
+and consent events), with a link to the whole list, instead of one form per row ever
+recorded: each row is a form of several widgets, and Django renders each widget with a
+template (about 200 ms for the page, most of it that); and a course is picked by
 typing (autocomplete) instead of from a `<select>` of every course. The page then makes
 the same number of queries for a customer with 3 rows as for one with 3,000, however many
 courses the studio has run (tests/customers/test_scale_queries.py).

@@ -112,6 +112,9 @@ class ConsentEventInline(LatestRowsInline, admin.TabularInline):
 
     model = ConsentEvent
     extra = 0
+    # The current permissions are summed up above it; the five newest events here, the
+    # whole ledger behind the link (issue 12).
+    shown = 5
     latest_order = ("-at", "-pk")
     all_rows_url = "admin:consent_consentevent_changelist"
     all_rows_by_filter = True

@@ -94,6 +94,8 @@ def test_a_customer_page_costs_the_same_with_many_rows_and_courses(client, owner
     # The newest rows, and a way to all of them.
     assert page.count('name="enrollments-') and "?customer__id__exact=" in page
     assert 'id="id_purchases-10-' not in page and 'id="id_purchases-9-' in page  # ten newest
+    # A message is a whole stacked form: the five newest.
+    assert 'id="id_interactions-5-' not in page and 'id="id_interactions-4-' in page
 
 
 def test_the_customer_page_links_to_all_of_a_long_history(client, owner):
