@@ -3,8 +3,9 @@
 Today's and this week's sessions, attendance per week, new customers per month by
 origin, who may be emailed a newsletter and on what basis, and the duties (rights
 requests due, breaches whose 72 hours run, emails that failed, the background jobs).
-Every panel is one query (the newsletter audience is one call to the audience), however
-many rows the register holds; each is shown only to a user who may see what it counts.
+Every panel is one query (the newsletter figure is the count the background worker keeps,
+rekisteri.jobs.newsletter_count), however many rows the register holds; each is shown
+only to a user who may see what it counts.
 Charts are drawn here as SVG geometry for the template: no script, the strict CSP stays.
 """
 

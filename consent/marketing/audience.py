@@ -12,7 +12,7 @@ then checked against the suppression list's keyed hashes, which only the app can
 """
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -94,7 +94,7 @@ def _since() -> date | None:
     return existing_customer_since(StudioSettings.load())
 
 
-def _suppressed_check(channel: str) -> Any:
+def _suppressed_check(channel: str) -> Callable[[str, str], bool]:
     """A function (email, phone) -> whether the channel's address is on the suppression
     list; it hashes only the addresses the channel uses (a newsletter by email never
     parses a phone number), against the list read once."""

@@ -16,9 +16,10 @@ class Command(BaseCommand):
         return _(
             "Send queued email within seconds (retrying failures with growing pauses) and run "
             "the scheduled jobs: retention daily, pruning hourly, the owner's digest and alerts, "
-            "the test of the studio's mailbox, and the nightly backup when BACKUP_NIGHTLY is "
-            "on. Several workers may run at once: no email is sent twice, no job run twice. "
-            "Ctrl-C or SIGTERM stops it after the message at hand."
+            "the test of the studio's mailbox, the newsletter's count for the front page every "
+            "10 minutes, and the nightly backup when BACKUP_NIGHTLY is on. Several workers may "
+            "run at once: no email is sent twice, no job run twice. Ctrl-C or SIGTERM stops it "
+            "after the message at hand."
         )
 
     def add_arguments(self, parser: CommandParser) -> None:
