@@ -1031,7 +1031,7 @@ def phase_import(rows: int, seed: int) -> dict[str, Any]:
 
     from consent.mail.suppression import erasure_times, suppressed_addresses
     from customers import importing
-    from customers.models import Course, Customer, Enrollment
+    from customers.models import Course, CourseSession, Customer, Enrollment
 
     # The checks the admin's import view hands the import (customers/admin_import.py).
     admin_checks: dict[str, Any] = {
@@ -1074,6 +1074,11 @@ def phase_import(rows: int, seed: int) -> dict[str, Any]:
                 capacity=100,
             )
         Course.objects.bulk_create(courses.values(), batch_size=500)
+        CourseSession.objects.bulk_create(
+            (CourseSession(course=c, starts_at=c.starts_at, ends_at=c.ends_at)
+             for c in courses.values()),
+            batch_size=500,
+        )  # fmt: skip
         status_of = {"Varattu": "enrolled", "Peruttu": "cancelled", "Saapunut": "attended"}
         enrolments = []
         for (person, session), label in made["bookings"].items():
@@ -1094,6 +1099,7 @@ def phase_import(rows: int, seed: int) -> dict[str, Any]:
             "seconds": time.perf_counter() - started,
             "customers": len(new),
             "courses": len(courses),
+            "sessions": len(courses),
             "enrolments": len(enrolments),
         }
 

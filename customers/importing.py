@@ -61,7 +61,7 @@ from django.utils.translation import gettext_lazy
 from customers import xlsx
 from customers.fields import normalise_email, normalise_phone
 from customers.health import find_health_terms
-from customers.models import Course, Customer, Enrollment
+from customers.models import Course, CourseSession, Customer, Enrollment
 
 # Rows written (and progress reported) per round.
 CHUNK_SIZE = 500
@@ -1081,6 +1081,13 @@ def _write_chunk(outcomes: list[RowOutcome]) -> tuple[int, int, int]:
             courses.setdefault(id(course), course)
     Customer.objects.bulk_create(customers.values())
     Course.objects.bulk_create(courses.values())
+    # A booked time is one session of its course: the front page's day, the week's
+    # calendar, the calendar feed and the attendance page show it like a session added
+    # in the admin (issue 13).
+    CourseSession.objects.bulk_create(
+        CourseSession(course=course, starts_at=course.starts_at, ends_at=course.ends_at)
+        for course in courses.values()
+    )
     enrolments = []
     for outcome in outcomes:
         assert outcome.person is not None and outcome.course is not None

@@ -14,7 +14,7 @@ from django.utils import timezone, translation
 from consent.mail.suppression import suppress, suppressed_addresses
 from consent.models import AuditEntry, ConsentEvent, Suppression
 from customers import importing
-from customers.models import Course, Customer, Enrollment
+from customers.models import Course, CourseSession, Customer, Enrollment
 
 pytestmark = pytest.mark.django_db
 
@@ -244,6 +244,9 @@ def test_the_sample_imports_and_a_second_run_adds_nothing(veikko, sample, owner)
     yin = Course.objects.get(name="Yin-jooga")
     assert (yin.capacity, yin.price, yin.place) == (1, 0, "")
     assert yin.ends_at - yin.starts_at == timedelta(hours=1)
+    # Each booked time is a session of its course, for the day's list and attendance.
+    assert [(s.starts_at, s.ends_at) for s in yin.sessions.all()] == [(yin.starts_at, yin.ends_at)]
+    assert CourseSession.objects.count() == 5
 
     # Row 9 matched Veikko by phone: his empty email is filled, nothing else changes.
     veikko.refresh_from_db()
@@ -263,6 +266,7 @@ def test_the_sample_imports_and_a_second_run_adds_nothing(veikko, sample, owner)
     }
     assert again.enrollments_created == again.customers_created == again.courses_created == 0
     assert _register() == (7, 5, 8)
+    assert CourseSession.objects.count() == 5
     assert ConsentEvent.objects.count() == 0
 
 
