@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from consent.mail.links import TokenError, TokenProblem, use_token
 from consent.models import LinkToken, StudioSettings
 from consent.records import audit, processing
-from consent.records.bookkeeping import bookkeeping_until, kept_until
+from consent.records.bookkeeping import kept_until
 from consent.records.processing import retention_text
 from customers.inventory import (
     Category,
@@ -91,24 +91,17 @@ def information(*, studio: StudioSettings) -> dict[str, Any]:
     return processing.describe(processing.facts(studio))
 
 
-def _section_retention(
-    rule: ModelRule, customer: Customer, *, studio: StudioSettings, held: list[Any]
-) -> str:
+def _section_retention(rule: ModelRule, *, studio: StudioSettings, held: list[Any]) -> str:
     """A table's retention period; for the purchases the person has, also the day until
     which the newest is kept for bookkeeping (Accounting Act 1336/1997, 2:10 §), from the
     rows already read."""
     text = retention_text(rule.retention, studio=studio)
     if rule.retention == Retention.BOOKKEEPING and held:
-        days = [row.purchased_on for row in held if getattr(row, "purchased_on", None)]
-        until: date | None = (
-            kept_until(max(days), studio=studio)
-            if days
-            else bookkeeping_until(customer, studio=studio)
-        )
-        if until is not None:
-            text += "; " + _("your newest purchase is kept until %(date)s") % {
-                "date": formats.date_format(until, "SHORT_DATE_FORMAT")
-            }
+        # The purchases are the bookkeeping table (customers/personal_data.py).
+        until = kept_until(max(row.purchased_on for row in held), studio=studio)
+        text += "; " + _("your newest purchase is kept until %(date)s") % {
+            "date": formats.date_format(until, "SHORT_DATE_FORMAT")
+        }
     return text
 
 
@@ -134,7 +127,7 @@ def build_access_report(*, customer: Customer) -> dict[str, Any]:
                     {"name": f.name, "label": str(f.verbose_name).capitalize()} for f in fields
                 ],
                 "rows": rows,
-                "retention": _section_retention(rule, customer, studio=studio, held=held),
+                "retention": _section_retention(rule, studio=studio, held=held),
             }
         )
     return {
