@@ -14,7 +14,10 @@ class RekisteriConfig(AppConfig):
         from django.contrib.auth.models import Group
         from django.db.backends.signals import connection_created
 
-        from rekisteri import personal_data  # noqa: F401  (fills the inventory)
+        from rekisteri import (
+            context_processors,  # noqa: F401  (forgets a renamed studio)
+            personal_data,  # noqa: F401  (fills the inventory)
+        )
         from rekisteri.roles import group_label
 
         # The user form's group picker, the user list's filter and the group list all show

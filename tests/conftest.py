@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Group, User
+from django.core.cache import cache
 from django.db import connection
 from django.utils import timezone, translation
 
@@ -60,6 +61,16 @@ def _no_language_left_active() -> Iterator[None]:
     translation.deactivate()
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache() -> Iterator[None]:
+    """Each test starts with an empty cache, as a fresh server process does: the studio's
+    name and the public pages' fragments (issue 12) are not carried over from another
+    test's database."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 def _user(username: str, role: str) -> User:

@@ -2,6 +2,7 @@
 software's: a customer knows the studio. "rekisteri" shows only until the owner names it."""
 
 import re
+import time
 from unittest import mock
 
 import pytest
@@ -50,15 +51,35 @@ def test_until_the_owner_names_the_studio_the_pages_say_rekisteri(client):
     assert _header_and_title(client, "/rights/")[0] == "rekisteri"
 
 
-def test_the_name_costs_one_query_however_often_the_page_shows_it(client):
+def test_the_name_is_read_once_a_minute_not_on_every_page(client, settings):
     _name_the_studio("Tanssikoulu Tahti")
-    # Before the name was shown, this page made no query at all: now it makes one, for the
-    # header and the title together.
+    # The first page reads it, once for the header and the title together.
     with CaptureQueriesContext(connection) as queries:
         body = client.get("/rights/").content.decode()
     assert body.count("Tanssikoulu Tahti") == 2
     assert len(queries) == 1
     assert "consent_studiosettings" in queries[0]["sql"]
+    # The next public pages make no query at all for it (issue 12: GET /rights/ makes none).
+    with CaptureQueriesContext(connection) as queries:
+        assert "Tanssikoulu Tahti" in client.get("/rights/").content.decode()
+        assert "Tanssikoulu Tahti" in client.get("/").content.decode()
+    assert len(queries) == 0
+
+
+def test_a_renamed_studio_shows_at_once_when_the_settings_are_saved(client):
+    _name_the_studio("Tanssikoulu Tahti")
+    assert _header_and_title(client, "/")[0] == "Tanssikoulu Tahti"
+    studio = StudioSettings.load()
+    studio.controller_name = "Tanssikoulu Tähti Oy"
+    studio.save()
+    assert _header_and_title(client, "/")[0] == "Tanssikoulu Tähti Oy"
+    # Another server process, whose remembered name this save could not reach, reads it
+    # again within a minute.
+    StudioSettings.objects.filter(pk=1).update(controller_name="Tanssikoulu Tahti")
+    assert _header_and_title(client, "/")[0] == "Tanssikoulu Tähti Oy"
+    a_minute_later = time.time() + 61
+    with mock.patch("django.core.cache.backends.locmem.time.time", return_value=a_minute_later):
+        assert _header_and_title(client, "/")[0] == "Tanssikoulu Tahti"
 
 
 def test_the_name_is_looked_up_once_per_request_and_not_on_admin_pages(client, owner):

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -30,10 +31,12 @@ from rekisteri.client_ip import client_ip
 
 @require_http_methods(["GET", "POST"])
 def rights_form(request: HttpRequest) -> HttpResponse:
-    form = RightsRequestForm(request.POST or None)
     if request.method == "POST":
+        form = RightsRequestForm(request.POST)
         if not form.is_valid():
-            return render(request, "consent/rights_form.html", {"form": form}, status=400)
+            return render(
+                request, "consent/rights_form.html", {"form": form, "sent": True}, status=400
+            )
         data = form.cleaned_data
         if data["website"]:
             # A bot filled in the hidden field: answer as usual, do nothing.
@@ -48,7 +51,13 @@ def rights_form(request: HttpRequest) -> HttpResponse:
         )
         # The same answer whether or not the address is known (no enumeration, R19).
         return redirect("consent:rights_sent")
-    return render(request, "consent/rights_form.html", {"form": form})
+    # The empty form's fields come from the template's cache: the form is made only when
+    # they are not there (issue 12).
+    return render(
+        request,
+        "consent/rights_form.html",
+        {"form": SimpleLazyObject(RightsRequestForm), "sent": False},
+    )
 
 
 @require_GET
