@@ -170,6 +170,7 @@ def app_env(
         EMAIL_URL=f"smtp://{HOST}:{smtp_port}",
         RIGHTS_LIMIT_PER_EMAIL=HIGH_LIMIT,
         RIGHTS_LIMIT_PER_IP=HIGH_LIMIT,
+        UNKNOWN_MAIL_PER_HOUR=HIGH_LIMIT,
         LOG_LEVEL="WARNING",
         PYTHONUNBUFFERED="1",
     )

@@ -49,6 +49,7 @@ register(
         "language": FieldRule(C.REQUEST, E.KEEP),
         "received_at": FieldRule(C.REQUEST, E.KEEP),
         "verified_at": FieldRule(C.REQUEST, E.KEEP),
+        "answered_at": FieldRule(C.REQUEST, E.KEEP),
         "due_on": FieldRule(C.REQUEST, E.KEEP),
         "extended_at": FieldRule(C.REQUEST, E.KEEP),
         # The owner's words about the person: replaced, since an extended or refused

@@ -1,12 +1,14 @@
-"""The background worker: it sends the outbox and runs the scheduled jobs (R32).
+"""The background worker: it answers the web form's data requests, sends the outbox and
+runs the scheduled jobs (R32).
 
-Why a small worker of our own and not a task queue: the outbox table already is the queue
-of the only work that comes from requests (email), and the rest is a handful of jobs on a
-clock. Both are taken with a conditional UPDATE that only one process can win, which works
-the same on SQLite (the default, no server) and PostgreSQL, so two workers (two containers
-on one database) never send an email twice nor run a job twice. Nothing more is stored
-than the outbox already holds and one row per job (rekisteri.models.JobRun): no task
-arguments, so no personal data in a queue.
+Why a small worker of our own and not a task queue: the work that comes from requests is
+already in tables (the requests not yet answered, the outbox's email), and the rest is a
+handful of jobs on a clock. All are taken with a conditional UPDATE that only one process
+can win, which works the same on SQLite (the default, no server) and PostgreSQL, so two
+workers (two containers on one database) never answer a request twice, send an email twice
+nor run a job twice. Nothing more is stored than the requests and the outbox already hold
+and one row per job (rekisteri.models.JobRun): no task arguments, so no personal data in a
+queue.
 
 A job that dies midway (the worker killed) keeps its lease until it runs out; then another
 worker, or the same one restarted, runs it again. Every job is written so that running it
@@ -27,6 +29,7 @@ from django.db import DatabaseError, close_old_connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from consent.acts import requests
 from consent.mail import outbox
 from rekisteri.models import JobRun
 
@@ -152,11 +155,12 @@ def heartbeat(*, now: datetime | None = None) -> None:
 
 
 def one_round(*, batch: int = 50) -> int:
-    """Send what is due in the outbox and run the jobs that are due; how much mail it
-    handled (0: nothing was waiting)."""
+    """Answer the web requests that came in, send what is due in the outbox and run the
+    jobs that are due; how much it handled (0: nothing was waiting)."""
+    answered = requests.answer_submitted(limit=batch)
     sent = outbox.send_due(limit=batch)
     run_due_jobs()
-    return sum(sent.values())
+    return answered + sum(sent.values())
 
 
 class Worker:

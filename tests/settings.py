@@ -18,6 +18,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # what was sent without running the worker, so here a stored email is also sent once its
 # transaction commits. tests/test_worker.py runs the real path with this off.
 OUTBOX_SEND_ON_COMMIT = True
+# The web form's requests answered in the request, not by the worker (consent.acts.requests).
+RIGHTS_ANSWER_AT_ONCE = True
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tests render templates without running collectstatic first.
 STORAGES = {

@@ -10,7 +10,8 @@ the system). What an act refuses it raises as `RightsError` (errors.py) or a
 The index: act — function (module) — law — who calls it.
 
 Requests (requests.py), GDPR Art. 12:
-- receive a request — submit_request — Art. 12, 15-22 — the /rights/ form
+- receive a request — submit_request — Art. 12, 15-22 — the /rights/ form; answer it (the
+  link, or "nothing held") — answer_submitted — the background worker, `send_outbox`
 - confirm a request — verify_request — Art. 12(6) — /rights/verify/<token>/
 - ask on one's own page — start_request — Art. 12 — /rights/my-data/
 - record a request made on paper, by phone, in person — record_request — Art. 12, R11 —

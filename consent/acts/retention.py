@@ -202,9 +202,10 @@ def _expired_queries(*, today: date, now: datetime) -> list[tuple[str, Retention
             # Nobody confirmed them and their link has expired: not the owner's to answer.
             "unconfirmed web requests deleted",
             Retention.UNVERIFIED,
-            RightsRequest.objects.filter(RightsRequest.AWAITING_CONFIRMATION).exclude(
-                Exists(unverified_links)
-            ),
+            # (A request the worker has not answered yet has no link either: it stays.)
+            RightsRequest.objects.filter(
+                RightsRequest.AWAITING_CONFIRMATION, answered_at__isnull=False
+            ).exclude(Exists(unverified_links)),
         ),
         (
             "disclosure records deleted",

@@ -75,6 +75,10 @@ class RightsRequest(models.Model):
     language = models.CharField(_("language"), max_length=8, default="fi")
     received_at = models.DateTimeField(_("received"), default=timezone.now)
     verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+    # A web request is stored as it arrives and answered by the background worker (its
+    # emailed link, or "nothing held"): empty until then (consent.acts.requests). Every
+    # other request is made by someone already verified, or by the owner: answered as made.
+    answered_at = models.DateTimeField(_("answered"), null=True, blank=True, default=timezone.now)
     due_on = models.DateField(_("due"))
     extended_at = models.DateTimeField(_("extended"), null=True, blank=True)
     extension_reason = models.TextField(_("reason for the extension"), blank=True)
@@ -110,7 +114,15 @@ class RightsRequest(models.Model):
                 name="consent_rightsrequest_refusal_has_reason",
             ),
         ]
-        indexes = [models.Index(fields=["status", "due_on"])]
+        indexes = [
+            models.Index(fields=["status", "due_on"]),
+            # The worker's list of web requests still to answer (a few rows at most).
+            models.Index(
+                fields=["id"],
+                condition=Q(answered_at__isnull=True),
+                name="consent_request_unanswered",
+            ),
+        ]
 
     def __str__(self) -> str:
         when = timezone.localtime(self.received_at).strftime("%d.%m.%Y")

@@ -4,6 +4,7 @@ report or confirm a new email address."""
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import translation
@@ -41,14 +42,17 @@ def rights_form(request: HttpRequest) -> HttpResponse:
         if data["website"]:
             # A bot filled in the hidden field: answer as usual, do nothing.
             return redirect("consent:rights_sent")
-        if not ratelimit.allow_public_form(email=data["email"], client_ip=client_ip(request)):
-            return render(request, "consent/rate_limited.html", status=429)
-        requests.submit_request(
-            email=data["email"],
-            request_type=data["request_type"],
-            message=data["message"],
-            language=translation.get_language() or settings.LANGUAGE_CODE,
-        )
+        # One transaction: the use is counted, and the request stored when it is allowed
+        # (the worker answers it: requests.submit_request).
+        with transaction.atomic():
+            if not ratelimit.allow_public_form(email=data["email"], client_ip=client_ip(request)):
+                return render(request, "consent/rate_limited.html", status=429)
+            requests.submit_request(
+                email=data["email"],
+                request_type=data["request_type"],
+                message=data["message"],
+                language=translation.get_language() or settings.LANGUAGE_CODE,
+            )
         # The same answer whether or not the address is known (no enumeration, R19).
         return redirect("consent:rights_sent")
     # The empty form's fields come from the template's cache: the form is made only when

@@ -14,12 +14,13 @@ class Command(BaseCommand):
     @property
     def help(self) -> str:  # type: ignore[override]
         return _(
-            "Send queued email within seconds (retrying failures with growing pauses) and run "
-            "the scheduled jobs: retention daily, pruning hourly, the owner's digest and alerts, "
-            "the test of the studio's mailbox, the newsletter's count for the front page every "
-            "10 minutes, and the nightly backup when BACKUP_NIGHTLY is on. Several workers may "
-            "run at once: no email is sent twice, no job run twice. Ctrl-C or SIGTERM stops it "
-            "after the message at hand."
+            "Answer the web form's data requests and send queued email within seconds "
+            "(retrying failures with growing pauses), and run the scheduled jobs: retention "
+            "daily, pruning hourly, the owner's digest and alerts, the test of the studio's "
+            "mailbox, the newsletter's count for the front page every 10 minutes, and the "
+            "nightly backup when BACKUP_NIGHTLY is on. Several workers may run at once: no "
+            "request is answered twice, no email sent twice, no job run twice. Ctrl-C or "
+            "SIGTERM stops it after the message at hand."
         )
 
     def add_arguments(self, parser: CommandParser) -> None:
