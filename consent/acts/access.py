@@ -4,12 +4,15 @@ Built from the personal-data inventory: every row of every table linked to the p
 every classified field, so that a new table cannot be forgotten.
 """
 
+import json
 import re
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import User
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -64,13 +67,31 @@ def _labels(field: models.Field) -> dict[Any, str]:
     return {value: str(label) for value, label in field.flatchoices}
 
 
-def _value(obj: models.Model, field: models.Field, labels: dict[str, dict[Any, str]]) -> Any:
+def _reader(field: models.Field) -> Callable[[models.Model], Any]:
+    """How the report reads `field` from a row, decided once per table, not per value
+    (issue 12): a choice as its label, a date or time in ISO 8601 in the studio's time,
+    a linked row by its name, anything else as _plain makes it."""
+    attname = field.attname
     if field.choices:
-        value = getattr(obj, field.attname)
-        return labels[field.name].get(value, value)
+        labels = _labels(field)
+
+        def label(obj: models.Model) -> Any:
+            value = getattr(obj, attname)
+            return labels.get(value, value)
+
+        return label
     if field.is_relation:
-        return _plain(getattr(obj, field.name))
-    return _plain(getattr(obj, field.attname))
+        name = field.name
+        return lambda obj: _plain(getattr(obj, name))
+    if isinstance(field, models.DateTimeField):
+        zone = timezone.get_current_timezone()
+
+        def moment(obj: models.Model) -> Any:
+            value = getattr(obj, attname)
+            return None if value is None else value.astimezone(zone).isoformat("T", "seconds")
+
+        return moment
+    return lambda obj: _plain(getattr(obj, attname))
 
 
 def _report_fields(rule: ModelRule) -> list[models.Field]:
@@ -116,9 +137,15 @@ def build_access_report(*, customer: Customer) -> dict[str, Any]:
         # A related row is shown by its name: read with the row, one query per table
         # (issue 12: the report of a customer with a long history is as quick as any).
         related = [f.name for f in fields if f.many_to_one or f.one_to_one]
-        held = list(rows_about(customer, rule).select_related(*related).order_by("pk"))
-        labels = {f.name: _labels(f) for f in fields if f.choices}
-        rows = [{f.name: _value(obj, f, labels) for f in fields} for obj in held]
+        if fields:
+            held = list(rows_about(customer, rule).select_related(*related).order_by("pk"))
+            readers = [(f.name, _reader(f)) for f in fields]
+            rows = [{name: read(obj) for name, read in readers} for obj in held]
+        else:
+            # A table none of whose fields is the person's to read (the audit trail): how
+            # many rows there are is all the report shows, so only they are counted.
+            held = []
+            rows = [{} for _row in range(rows_about(customer, rule).count())]
         sections.append(
             {
                 "table": rule.model._meta.label_lower,
@@ -216,6 +243,13 @@ def report_rows(report: dict[str, Any]) -> list[list[object]]:
             for name, value in row.items():
                 rows.append([section["title"], number, labels[name], value])
     return rows
+
+
+def report_as_json(report: dict[str, Any]) -> str:
+    """The report as the portable copy's JSON (Art. 20), on one line: the json module's C
+    encoder writes it; indenting would take its pure-Python one, a fifth of the report's
+    time for a customer with 1,000 rows (issue 12)."""
+    return json.dumps(report, cls=DjangoJSONEncoder, ensure_ascii=False)
 
 
 def report_as_csv(report: dict[str, Any]) -> str:

@@ -1,7 +1,6 @@
 """The request queue: data-subject requests with their legal deadlines, and the owner's
 acts on them. Every act calls a function in consent/acts/ and nothing else."""
 
-import json
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -13,7 +12,6 @@ from django.contrib.admin import helpers
 from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.widgets import AdminDateWidget
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -672,22 +670,13 @@ class RightsRequestAdmin(admin.ModelAdmin):
             rr, report = self._report(request, pk, access.Use.VIEW)
         except _NothingHeld as nothing:
             return self._nothing_held(request, nothing.rr)
-        sections = [
-            {
-                **section,
-                "cells": [
-                    [row.get(f["name"]) for f in section["fields"]] for row in section["rows"]
-                ],
-            }
-            for section in report["sections"]
-        ]
         return self._page(
             request,
             rr,
             "admin/consent/rightsrequest/report.html",
             title=_("Access report"),
             report=report,
-            sections=sections,
+            sections=report["sections"],
             can_release=rr.is_open and request.user.has_perm("consent.release_report"),
         )
 
@@ -697,7 +686,7 @@ class RightsRequestAdmin(admin.ModelAdmin):
         except _NothingHeld as nothing:
             return self._nothing_held(request, nothing.rr)
         response = HttpResponse(
-            json.dumps(report, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+            access.report_as_json(report),
             content_type="application/json; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="data-{rr.pk}.json"'

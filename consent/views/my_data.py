@@ -1,8 +1,6 @@
 """The customer's own page (/rights/my-data/): their data, corrections, consents,
 requests and the download of their copy."""
 
-import json
-
 from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
@@ -12,7 +10,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from consent.acts import rectification, requests
-from consent.acts.access import Use, access_report, readable_sections, report_rows
+from consent.acts.access import (
+    Use,
+    access_report,
+    readable_sections,
+    report_as_json,
+    report_rows,
+)
 from consent.acts.consent import record_consent
 from consent.acts.erasure import bookkeeping_until, upcoming_courses
 from consent.acts.objection import has_objected
@@ -153,7 +157,7 @@ def download(request: HttpRequest, fmt: str) -> HttpResponse:
     day = timezone.localdate().isoformat()
     if fmt == "json":
         response = HttpResponse(
-            json.dumps(report, ensure_ascii=False, indent=2),
+            report_as_json(report),
             content_type="application/json; charset=utf-8",
         )
         response["Content-Disposition"] = f'attachment; filename="my-data-{day}.json"'

@@ -115,3 +115,42 @@ def test_the_report_page_tells_the_rights_transfers_and_the_basis_of_each_channe
         escape("The marketing ban list (keyed hashes)"),
     ):
         assert words in body, words
+
+
+def test_the_report_page_shows_each_value_escaped_and_as_read(client, owner, rr):
+    from customers.models import Interaction
+
+    Interaction.objects.create(
+        customer=rr.customer,
+        kind=Interaction.Kind.FEEDBACK,
+        subject="<b>Palaute</b> & kiitos",
+        text="Sama teksti",
+    )
+    client.force_login(owner)
+    body = client.get(f"{QUEUE}{rr.pk}/report/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "<td>&lt;b&gt;Palaute&lt;/b&gt; &amp; kiitos</td>" in body
+    assert "<b>Palaute</b>" not in body
+
+
+def test_report_rows_tell_yes_from_one_and_repeat_a_value_as_it_was_shown():
+    from django.utils import translation
+
+    from consent.templatetags.rights_admin import report_table_rows
+
+    section = {
+        "fields": [{"name": "flag", "label": "Flag"}, {"name": "count", "label": "Count"}],
+        "rows": [
+            {"flag": True, "count": 1},
+            {"flag": False, "count": 0},
+            {"flag": None, "count": 1},
+            {"flag": "2026-11-30", "count": ["a", "<b>"]},
+        ],
+    }
+    with translation.override("en"):
+        html = report_table_rows(section)
+    assert html.split("\n") == [
+        "<tr><td>yes</td><td>1</td></tr>",
+        "<tr><td>no</td><td>0</td></tr>",
+        "<tr><td>—</td><td>1</td></tr>",
+        "<tr><td>30.11.2026</td><td>[&#x27;a&#x27;, &#x27;&lt;b&gt;&#x27;]</td></tr>",
+    ]
