@@ -137,8 +137,21 @@ def build_access_report(*, customer: Customer) -> dict[str, Any]:
         # A related row is shown by its name: read with the row, one query per table
         # (issue 12: the report of a customer with a long history is as quick as any).
         related = [f.name for f in fields if f.many_to_one or f.one_to_one]
+        # ... and the rows a linked row's name is made of: a session is named by its
+        # course (the links that every such row has).
+        related += [
+            f"{f.name}__{link.name}"
+            for f in fields
+            if f.many_to_one or f.one_to_one
+            for link in f.related_model._meta.concrete_fields
+            if link.many_to_one and not link.null
+        ]
         if fields:
-            held = list(rows_about(customer, rule).select_related(*related).order_by("pk"))
+            rows_of = rows_about(customer, rule).order_by("pk")
+            if related:
+                # (Only these: select_related() with no names would join every link.)
+                rows_of = rows_of.select_related(*related)
+            held = list(rows_of)
             readers = [(f.name, _reader(f)) for f in fields]
             rows = [{name: read(obj) for name, read in readers} for obj in held]
         else:

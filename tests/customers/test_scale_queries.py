@@ -10,7 +10,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from consent.models import ConsentEvent
-from customers.models import Course, Customer, Enrollment, Interaction, Purchase
+from customers.models import (
+    Attendance,
+    Course,
+    CourseSession,
+    Customer,
+    Enrollment,
+    Interaction,
+    Purchase,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -134,6 +142,14 @@ def test_the_access_report_reads_each_table_once(client, owner):
     _history(few, _courses(2), rows=2)
     many = Customer.objects.create(first_name="Aino", last_name="Paljo", email="aino@example.fi")
     _history(many, _courses(60, name="Toinen"), rows=60)
+    for customer in (few, many):
+        # Attendance too: a session is named by its course, read with it.
+        for enrollment in Enrollment.objects.filter(customer=customer).select_related("course"):
+            start = timezone.now() - timedelta(days=1)
+            session = CourseSession.objects.create(
+                course=enrollment.course, starts_at=start, ends_at=start + timedelta(hours=1)
+            )
+            Attendance.objects.create(session=session, enrollment=enrollment)
     tables = len({rule.model for rule in personal_rules()})
 
     def report(customer: Customer) -> dict:
@@ -151,6 +167,9 @@ def test_the_access_report_reads_each_table_once(client, owner):
     (purchases,) = [s for s in found["sections"] if s["table"] == "customers.purchase"]
     newest = Purchase.objects.filter(customer=many).order_by("-purchased_on")[0].purchased_on
     assert f"{kept_until(newest):%-d.%-m.%Y}" in purchases["retention"]
+    (attendance,) = [s for s in found["sections"] if s["table"] == "customers.attendance"]
+    assert len(attendance["rows"]) == 60
+    assert attendance["rows"][0]["session"].startswith("Toinen ")
 
 
 def _own_page(client, customer: Customer) -> None:
@@ -171,6 +190,14 @@ def test_the_customers_own_page_and_copy_cost_the_same_for_a_long_history(client
     _history(few, _courses(2), rows=2)
     many = Customer.objects.create(first_name="Aino", last_name="Paljo", email="aino@example.fi")
     _history(many, _courses(60, name="Toinen"), rows=60)
+    for customer in (few, many):
+        # Attendance too: a session is named by its course, read with it.
+        for enrollment in Enrollment.objects.filter(customer=customer).select_related("course"):
+            start = timezone.now() - timedelta(days=1)
+            session = CourseSession.objects.create(
+                course=enrollment.course, starts_at=start, ends_at=start + timedelta(hours=1)
+            )
+            Attendance.objects.create(session=session, enrollment=enrollment)
     for path in (
         "/rights/my-data/",
         "/rights/my-data/download.json",
