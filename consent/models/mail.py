@@ -91,12 +91,14 @@ class RateLimitHit(models.Model):
 
     # What is counted ("address", "client", "unknown-mail"); the value only as a keyed hash.
     scope = models.CharField(_("scope"), max_length=20, blank=True)
-    key = models.CharField(_("key"), max_length=64, db_index=True)
+    key = models.CharField(_("key"), max_length=64)
     at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
 
     class Meta:
         verbose_name = _("rate limit hit")
         verbose_name_plural = _("rate limit hits")
+        # A key's uses within the window, read from the index alone (consent.mail.ratelimit).
+        indexes = [models.Index(fields=["key", "at"], name="consent_ratelimit_key_at")]
 
     def __str__(self) -> str:
         return self.key

@@ -85,3 +85,23 @@ def test_a_single_client_for_everyone_is_noticed_unless_the_proxy_is_trusted(cli
     assert ratelimit.single_client_warning()
     settings.TRUSTED_PROXY = True
     assert not ratelimit.single_client_warning()
+
+
+def test_a_client_far_over_its_limit_stays_refused_and_costs_no_more_to_count(client, settings):
+    from consent.models import RateLimitHit
+
+    settings.RIGHTS_LIMIT_PER_IP = 2
+    assert [_ask(client, f"henkilo{n}@example.fi").status_code for n in range(6)] == [
+        302,
+        302,
+        429,
+        429,
+        429,
+        429,
+    ]
+    # Every use is kept, but each is counted only up to the limit and one over it.
+    assert RateLimitHit.objects.filter(scope=ratelimit.CLIENT).count() == 6
+    assert ratelimit._hits([(ratelimit.CLIENT, "198.51.100.7", 2)], window=ratelimit.HOUR) == [3]
+    # Uses older than the window do not count.
+    RateLimitHit.objects.update(at=timezone.now() - ratelimit.HOUR * 2)
+    assert _ask(client, "uusi@example.fi").status_code == 302
