@@ -67,31 +67,59 @@ def _labels(field: models.Field) -> dict[Any, str]:
     return {value: str(label) for value, label in field.flatchoices}
 
 
-def _reader(field: models.Field) -> Callable[[models.Model], Any]:
-    """How the report reads `field` from a row, decided once per table, not per value
+def _converter(field: models.Field) -> Callable[[Any], Any]:
+    """How the report shows a value of `field`, decided once per table, not per value
     (issue 12): a choice as its label, a date or time in ISO 8601 in the studio's time,
     a linked row by its name, anything else as _plain makes it."""
-    attname = field.attname
     if field.choices:
         labels = _labels(field)
-
-        def label(obj: models.Model) -> Any:
-            value = getattr(obj, attname)
-            return labels.get(value, value)
-
-        return label
-    if field.is_relation:
-        name = field.name
-        return lambda obj: _plain(getattr(obj, name))
+        return lambda value: labels.get(value, value)
     if isinstance(field, models.DateTimeField):
         zone = timezone.get_current_timezone()
+        return lambda value: (
+            None if value is None else value.astimezone(zone).isoformat("T", "seconds")
+        )
+    return _plain
 
-        def moment(obj: models.Model) -> Any:
-            value = getattr(obj, attname)
-            return None if value is None else value.astimezone(zone).isoformat("T", "seconds")
 
-        return moment
-    return lambda obj: _plain(getattr(obj, attname))
+def _model(related: Any) -> type[models.Model]:
+    assert isinstance(related, type) and issubclass(related, models.Model)  # noqa: S101
+    return related
+
+
+def _rows(customer: Customer, rule: ModelRule, fields: list[models.Field]) -> list[dict]:
+    """The rows of `rule.model` about `customer`, each as {field name: value shown}: one
+    query, whatever the number of rows."""
+    names = [f.name for f in fields]
+    shown = [_converter(f) for f in fields]
+    links = [f for f in fields if f.many_to_one or f.one_to_one]
+    found = rows_about(customer, rule).order_by("pk")
+    if not links:
+        # Plain values, no model objects to build (a third of the report's time).
+        return [
+            {name: show(value) for name, show, value in zip(names, shown, values, strict=True)}
+            for values in found.values_list(*[f.attname for f in fields])
+        ]
+    # A linked row is shown by its name: read with the row, and with the rows that name is
+    # made of (a session is named by its course): the links every such row has.
+    through = [
+        f"{f.name}__{link.name}"
+        for f in links
+        for link in _model(f.related_model)._meta.concrete_fields
+        if link.many_to_one and not link.null
+    ]
+    found = found.select_related(*[f.name for f in links], *through)
+    reads = [
+        (name, f.name if f.is_relation else f.attname)
+        for name, f in zip(names, fields, strict=True)
+    ]
+    return [
+        {
+            name: show(getattr(obj, attribute))
+            for (name, attribute), show in zip(reads, shown, strict=True)
+        }
+        for obj in found
+    ]
 
 
 def _report_fields(rule: ModelRule) -> list[models.Field]:
@@ -112,14 +140,16 @@ def information(*, studio: StudioSettings) -> dict[str, Any]:
     return processing.describe(processing.facts(studio))
 
 
-def _section_retention(rule: ModelRule, *, studio: StudioSettings, held: list[Any]) -> str:
+def _section_retention(rule: ModelRule, *, studio: StudioSettings, rows: list[dict]) -> str:
     """A table's retention period; for the purchases the person has, also the day until
     which the newest is kept for bookkeeping (Accounting Act 1336/1997, 2:10 §), from the
     rows already read."""
     text = retention_text(rule.retention, studio=studio)
-    if rule.retention == Retention.BOOKKEEPING and held:
-        # The purchases are the bookkeeping table (customers/personal_data.py).
-        until = kept_until(max(row.purchased_on for row in held), studio=studio)
+    if rule.retention == Retention.BOOKKEEPING and rows:
+        # The purchases are the bookkeeping table (customers/personal_data.py); the report
+        # holds their days in ISO 8601.
+        newest = max(date.fromisoformat(row["purchased_on"]) for row in rows)
+        until = kept_until(newest, studio=studio)
         text += "; " + _("your newest purchase is kept until %(date)s") % {
             "date": formats.date_format(until, "SHORT_DATE_FORMAT")
         }
@@ -134,30 +164,11 @@ def build_access_report(*, customer: Customer) -> dict[str, Any]:
     sections = []
     for rule in personal_rules():
         fields = _report_fields(rule)
-        # A related row is shown by its name: read with the row, one query per table
-        # (issue 12: the report of a customer with a long history is as quick as any).
-        related = [f.name for f in fields if f.many_to_one or f.one_to_one]
-        # ... and the rows a linked row's name is made of: a session is named by its
-        # course (the links that every such row has).
-        related += [
-            f"{f.name}__{link.name}"
-            for f in fields
-            if f.many_to_one or f.one_to_one
-            for link in f.related_model._meta.concrete_fields
-            if link.many_to_one and not link.null
-        ]
         if fields:
-            rows_of = rows_about(customer, rule).order_by("pk")
-            if related:
-                # (Only these: select_related() with no names would join every link.)
-                rows_of = rows_of.select_related(*related)
-            held = list(rows_of)
-            readers = [(f.name, _reader(f)) for f in fields]
-            rows = [{name: read(obj) for name, read in readers} for obj in held]
+            rows = _rows(customer, rule, fields)
         else:
             # A table none of whose fields is the person's to read (the audit trail): how
             # many rows there are is all the report shows, so only they are counted.
-            held = []
             rows = [{} for _row in range(rows_about(customer, rule).count())]
         sections.append(
             {
@@ -167,7 +178,7 @@ def build_access_report(*, customer: Customer) -> dict[str, Any]:
                     {"name": f.name, "label": str(f.verbose_name).capitalize()} for f in fields
                 ],
                 "rows": rows,
-                "retention": _section_retention(rule, studio=studio, held=held),
+                "retention": _section_retention(rule, studio=studio, rows=rows),
             }
         )
     return {

@@ -71,9 +71,8 @@ def _hits(uses: list[tuple[str, str, int]], *, window: timedelta) -> list[int]:
     keys = [_key(scope, value) for scope, value, _limit in uses]
     quote = connection.ops.quote_name
     table = quote(RateLimitHit._meta.db_table)
-    scope_column, key_column, at_column = (
-        quote(RateLimitHit._meta.get_field(name).column) for name in ("scope", "key", "at")
-    )
+    columns = {field.name: quote(field.column) for field in RateLimitHit._meta.concrete_fields}
+    scope_column, key_column, at_column = columns["scope"], columns["key"], columns["at"]
     at = connection.ops.adapt_datetimefield_value(now)
     since = connection.ops.adapt_datetimefield_value(now - window)
     rows = ", ".join(["(%s, %s, %s)"] * len(uses))
