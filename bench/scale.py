@@ -17,8 +17,9 @@ What it does, in order (details and options in bench/README.md, "Scale benchmark
 
 The pages are measured through their URLs only; the script imports the models,
 customers.importing and customers.inventory, for the import the two suppression checks
-the admin hands it (consent.mail.suppression), and the worker's job that counts the
-newsletter for the front page (rekisteri.worker), and nothing else of the app. Each step except
+the admin hands it (consent.mail.suppression), the worker's job that counts the
+newsletter for the front page (rekisteri.worker), and the act of access
+(consent.acts.access), called once to count its own queries, and nothing else of the app. Each step except
 the gunicorn one runs in a child process of this script (`--phase`), so that every data set
 gets Django set up against its own database.
 
@@ -969,14 +970,38 @@ def phase_pages(requests: int, warmups: int, budget: float) -> dict[str, Any]:
         fetch(audience)
         results["audience"]["peak_mb"] = round(tracemalloc.get_traced_memory()[1] / 2**20, 1)
         tracemalloc.stop()
+        act_queries = report_act_queries(t.heavy)
     finally:
         markers.restore()
     return {
         "vendor": connection.vendor,
         "personal_tables": len(list(personal_rules())),
+        "report_act_queries": act_queries,
         "targets": t.__dict__,
         "pages": results,
     }
+
+
+def report_act_queries(customer_pk: int) -> int:
+    """The queries of the act of access itself (consent.acts.access.access_report), which
+    the goal bounds; a page adds its own (the session, the signed-in user), counted apart.
+    Its audit entry is rolled back."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from consent.acts.access import Use, access_report
+    from customers.models import Customer
+
+    customer = Customer.objects.get(pk=customer_pk)
+    with CaptureQueriesContext(connection) as queries:
+        try:
+            with transaction.atomic():
+                access_report(customer=customer, actor=None, use=Use.JSON)
+                raise Rollback
+        except Rollback:
+            pass
+    control = ("SAVEPOINT", "RELEASE", "ROLLBACK", "BEGIN", "COMMIT")
+    return sum(1 for q in queries.captured_queries if not q["sql"].upper().startswith(control))
 
 
 # --- The booking-calendar import ----------------------------------------------------------
@@ -1881,12 +1906,14 @@ def table_rows(
         ("report_json", "access report, heavy customer: own JSON download"),
     ):
         p = pages[key]
+        act = big["report_act_queries"]
         rows.append(
             Row(
                 label,
-                f"p95 ≤ 50 ms; ≤ {most} queries ({big['personal_tables']} personal tables + 3)",
-                page_text(p),
-                fine(p, 50) and p["queries"] <= most,
+                f"p95 ≤ 50 ms; the act ≤ {most} queries ({big['personal_tables']} personal "
+                "tables + 3)",
+                f"{page_text(p)} in the page, {act} of them the act's",
+                fine(p, 50) and act <= most,
             )
         )
     a = pages["audience"]
