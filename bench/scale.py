@@ -19,9 +19,9 @@ The pages are measured through their URLs only; the script imports the models,
 customers.importing and customers.inventory, for the import the two suppression checks
 the admin hands it (consent.mail.suppression), the worker's job that counts the
 newsletter for the front page (rekisteri.worker), and the act of access
-(consent.acts.access), called once to count its own queries, and nothing else of the app. Each step except
-the gunicorn one runs in a child process of this script (`--phase`), so that every data set
-gets Django set up against its own database.
+(consent.acts.access), called once to count its own queries, and nothing else of the
+app. Each step except the gunicorn one runs in a child process of this script (`--phase`),
+so that every data set gets Django set up against its own database.
 
     .venv/bin/python bench/scale.py [--customers 100000] [--small 1000] [--keep]
         [--database-url postgres://USER:PASSWORD@127.0.0.1:5432/DB]
