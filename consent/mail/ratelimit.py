@@ -63,10 +63,11 @@ def _hits(uses: list[tuple[str, str, int]], *, window: timedelta) -> list[int]:
     one included, for each: how many, counted up to limit + 1 and no further, so that a
     client far over its limit costs no more to answer than one at it.
 
-    Two statements however many uses, in SQL of their own: this runs on every public
-    form's request, and the ORM's bulk insert and grouped count cost three times the CPU
-    (issue 12). Inside a caller's transaction it adds no savepoint of its own (an error
-    fails the caller's)."""
+    In SQL of its own: this runs on every public form's request, and the ORM's bulk insert
+    and grouped count cost three times the CPU (issue 12). The earlier uses are counted
+    and this one added in one statement on PostgreSQL (a data-modifying WITH), in two on
+    SQLite. Inside a caller's transaction it adds no savepoint of its own (an error fails
+    the caller's)."""
     now = timezone.now()
     keys = [_key(scope, value) for scope, value, _limit in uses]
     quote = connection.ops.quote_name
@@ -75,28 +76,34 @@ def _hits(uses: list[tuple[str, str, int]], *, window: timedelta) -> list[int]:
     scope_column, key_column, at_column = columns["scope"], columns["key"], columns["at"]
     at = connection.ops.adapt_datetimefield_value(now)
     since = connection.ops.adapt_datetimefield_value(now - window)
-    rows = ", ".join(["(%s, %s, %s)"] * len(uses))
-    counts = ", ".join(
-        [
-            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {key_column} = %s "  # noqa: S608
-            f"AND {at_column} > %s LIMIT %s) AS uses_{n})"
-            for n in range(len(uses))
-        ]
+    # The earlier uses of each key, up to its limit (this use makes limit + 1 at most).
+    count = ", ".join(
+        f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} WHERE {key_column} = %s "  # noqa: S608
+        f"AND {at_column} > %s LIMIT %s) AS uses_{n})"
+        for n in range(len(uses))
     )
+    count_params = [
+        v for (_s, _v, limit), key in zip(uses, keys, strict=True) for v in (key, since, limit)
+    ]
+    insert = (
+        f"INSERT INTO {table} ({scope_column}, {key_column}, {at_column}) VALUES "  # noqa: S608
+        + ", ".join(["(%s, %s, %s)"] * len(uses))
+    )
+    insert_params = [
+        v for (scope, _v, _l), key in zip(uses, keys, strict=True) for v in (scope, key, at)
+    ]
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} ({scope_column}, {key_column}, {at_column}) VALUES {rows}",  # noqa: S608 - names from the model, values as parameters
-            [v for (scope, _v, _l), key in zip(uses, keys, strict=True) for v in (scope, key, at)],
-        )
-        cursor.execute(
-            f"SELECT {counts}",  # noqa: S608 - names from the model, values as parameters
-            [
-                v
-                for (_s, _v, limit), key in zip(uses, keys, strict=True)
-                for v in (key, since, limit + 1)
-            ],
-        )
-        return [int(n) for n in cursor.fetchone()]
+        if connection.vendor == "postgresql":
+            # The SELECT sees the table as it was before the WITH's INSERT.
+            cursor.execute(
+                f"WITH added AS ({insert}) SELECT {count}", [*insert_params, *count_params]
+            )
+            earlier = cursor.fetchone()
+        else:
+            cursor.execute(f"SELECT {count}", count_params)  # noqa: S608
+            earlier = cursor.fetchone()
+            cursor.execute(insert, insert_params)
+    return [int(n) + 1 for n in earlier]
 
 
 def hit(scope: str, value: str, *, limit: int, window: timedelta) -> bool:

@@ -54,12 +54,11 @@ def test_the_form_stores_the_request_and_the_worker_sends_the_link(
 ):
     status, statements = _send(client, customer.email, HTTP_ACCEPT_LANGUAGE="en")
     assert status == 302
-    # Counted and stored, nothing else: no lookup of the address, no link, no email yet.
-    assert statements == [
-        "INSERT consent_ratelimithit",
-        "SELECT consent_ratelimithit",
-        "INSERT consent_rightsrequest",
-    ]
+    # Counted and stored, nothing else: no lookup of the address, no link, no email yet
+    # (the rate limit's count and insert are one statement on PostgreSQL, two on SQLite).
+    assert statements[-1] == "INSERT consent_rightsrequest"
+    assert {s.split()[1] for s in statements[:-1]} == {"consent_ratelimithit"}
+    assert len(statements) <= 3
     request = RightsRequest.objects.get()
     assert request.answered_at is None and request.customer is None
     assert request.received_at is not None and request.language == "en"
