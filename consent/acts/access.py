@@ -92,10 +92,19 @@ def _value_part(at: int, show: Callable[[Any], Any]) -> Callable[[tuple], Any]:
 
 
 def _name_part(at: int, count: int, name_from: Callable[..., str]) -> Callable[[tuple], Any]:
-    """A linked row's name from its id at `at` and the `count` values after it."""
-    return lambda values: (
-        None if values[at] is None else name_from(*values[at + 1 : at + 1 + count])
-    )
+    """A linked row's name from its id at `at` and the `count` values after it, made once
+    per linked row (a course many enrolments name)."""
+    names: dict[Any, str] = {}
+
+    def name(values: tuple) -> Any:
+        link = values[at]
+        if link is None:
+            return None
+        if link not in names:
+            names[link] = name_from(*values[at + 1 : at + 1 + count])
+        return names[link]
+
+    return name
 
 
 def _rows(customer: Customer, rule: ModelRule, fields: list[models.Field]) -> list[dict]:

@@ -1,12 +1,11 @@
 """Template helpers for the owner's side of data-subject rights in the admin."""
 
 import html
-from datetime import date
+from datetime import date, datetime, tzinfo
 from typing import Any
 
 from django import template
 from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -43,6 +42,11 @@ def deadline(request: RightsRequest) -> SafeString | str:
 @register.filter
 def report_value(value: Any) -> str:
     """A value of the access report as a person reads it."""
+    return _shown(value, timezone.get_current_timezone())
+
+
+def _shown(value: Any, zone: tzinfo) -> str:
+    """report_value, with the reader's time zone looked up once by the caller."""
     if value is None or value == "":
         return "—"
     if value is True:
@@ -52,14 +56,11 @@ def report_value(value: Any) -> str:
     if isinstance(value, str) and len(value) in (10, 25) and value[4:5] == "-":
         # The report's dates and times are ISO 8601; show them the Finnish way.
         try:
-            moment = parse_datetime(value) if len(value) == 25 else None
-            day = parse_date(value) if len(value) == 10 else None
+            if len(value) == 25:
+                return datetime.fromisoformat(value).astimezone(zone).strftime("%d.%m.%Y %H:%M")
+            return date.fromisoformat(value).strftime("%d.%m.%Y")
         except ValueError:
             return value
-        if moment is not None:
-            return timezone.localtime(moment).strftime("%d.%m.%Y %H:%M")
-        if day is not None:
-            return day.strftime("%d.%m.%Y")
     return str(value)
 
 
@@ -73,6 +74,7 @@ def report_table_rows(section: dict[str, Any]) -> SafeString:
     if not section["rows"]:
         return format_html('<tr><td colspan="{}">{}</td></tr>', len(names), _("Nothing held."))
     shown: dict[Any, str] = {}
+    zone = timezone.get_current_timezone()
 
     def cell(value: Any) -> str:
         # Keyed with the type too: True and 1 are equal keys, but "yes" and "1" to read.
@@ -80,10 +82,10 @@ def report_table_rows(section: dict[str, Any]) -> SafeString:
         try:
             return shown[key]
         except KeyError:
-            text = shown[key] = html.escape(str(report_value(value)))
+            text = shown[key] = html.escape(_shown(value, zone))
             return text
         except TypeError:  # a list or a mapping: not a key, shown as it comes
-            return html.escape(str(report_value(value)))
+            return html.escape(_shown(value, zone))
 
     return mark_safe(  # noqa: S308 - every value is escaped by cell()
         "\n".join(
