@@ -156,9 +156,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if not DATABASES["default"]["NAME"].startswith(":memory:"):
         # Readable by the app's user only: the database holds personal data.
         Path(DATABASES["default"]["NAME"]).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-else:
-    DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
-    DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Connections are kept between requests on either database: opening one costs about a
+# millisecond of CPU on SQLite (its pragmas and Django's functions), a round of
+# authentication on PostgreSQL (issue 12). A restore writes SQLite's file through SQLite
+# itself (rekisteri.backup), so a kept connection sees the restored database.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
