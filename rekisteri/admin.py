@@ -22,6 +22,7 @@ from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import path
+from django.utils.functional import SimpleLazyObject
 
 
 def has_confirmed_device(user: Any) -> bool:
@@ -51,6 +52,32 @@ class RekisteriAdminSite(AdminSite):
         return SigninForm
 
     def has_permission(self, request: HttpRequest) -> bool:
+        # Asked twice on every admin page (the view's guard, the page's context), and the
+        # second factor's devices are two queries: answered once per request and user (a
+        # login or logout in the request makes a new user, asked afresh).
+        user = request.user
+        known = getattr(request, "_rekisteri_admin_permission", None)
+        if known is not None and known[0] is user:
+            return bool(known[1])
+        allowed = self._has_permission(request)
+        request._rekisteri_admin_permission = (user, allowed)  # type: ignore[attr-defined]
+        return allowed
+
+    def each_context(self, request: HttpRequest) -> dict[str, Any]:
+        # The sidebar's apps and models (a permission check for each) are listed only when
+        # a page shows the sidebar; the access report's page does not (issue 12).
+        request._rekisteri_lazy_app_list = True  # type: ignore[attr-defined]
+        try:
+            return super().each_context(request)
+        finally:
+            del request._rekisteri_lazy_app_list  # type: ignore[attr-defined]
+
+    def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> Any:
+        if getattr(request, "_rekisteri_lazy_app_list", False):
+            return SimpleLazyObject(lambda: AdminSite.get_app_list(self, request, app_label))
+        return super().get_app_list(request, app_label)
+
+    def _has_permission(self, request: HttpRequest) -> bool:
         if not super().has_permission(request):
             return False
         user = request.user

@@ -342,3 +342,20 @@ def test_an_enrolled_owner_with_an_unsafe_next_lands_on_the_front_page(client, o
         client, owner.username, otp_token=_code(device, steps_ahead=1), next="//evil.example.com"
     )
     assert response.status_code == 302 and response["Location"] == "/admin/"
+
+
+def test_an_admin_page_checks_the_second_factor_once(client, owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.force_login(owner)
+    codes = _enrol(client, owner)
+    client.logout()
+    assert _logged_in(_login(client, owner.username, otp_token=codes[0]))
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/admin/customers/customer/").status_code == 200
+    devices = [q for q in queries.captured_queries if "otp_totp_totpdevice" in q["sql"]]
+    assert len(devices) == 1
+    # Signed out, the next request is asked afresh and refused.
+    client.logout()
+    assert client.get("/admin/customers/customer/").status_code == 302

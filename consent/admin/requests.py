@@ -677,6 +677,9 @@ class RightsRequestAdmin(admin.ModelAdmin):
             title=_("Access report"),
             report=report,
             sections=report["sections"],
+            # A document as wide as the page: its tables need the room more than the
+            # sidebar's list of models does.
+            is_nav_sidebar_enabled=False,
             can_release=rr.is_open and request.user.has_perm("consent.release_report"),
         )
 

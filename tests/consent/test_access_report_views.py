@@ -154,3 +154,14 @@ def test_report_rows_tell_yes_from_one_and_repeat_a_value_as_it_was_shown():
         "<tr><td>—</td><td>1</td></tr>",
         "<tr><td>30.11.2026</td><td>[&#x27;a&#x27;, &#x27;&lt;b&gt;&#x27;]</td></tr>",
     ]
+
+
+def test_the_report_page_has_the_pages_width_and_other_admin_pages_their_sidebar(
+    client, owner, rr
+):
+    client.force_login(owner)
+    report = client.get(f"{QUEUE}{rr.pk}/report/").content.decode()
+    assert 'id="nav-sidebar"' not in report
+    queue = client.get(QUEUE).content.decode()
+    assert 'id="nav-sidebar"' in queue
+    assert 'href="/admin/customers/customer/"' in queue  # the sidebar lists the models
