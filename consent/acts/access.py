@@ -67,6 +67,14 @@ def _labels(field: models.Field) -> dict[Any, str]:
     return {value: str(label) for value, label in field.flatchoices}
 
 
+# Fields whose values the report shows as the database gives them.
+_AS_READ = (models.CharField, models.TextField, models.IntegerField, models.BooleanField)
+
+
+def _as_read(value: Any) -> Any:
+    return value
+
+
 def _converter(field: models.Field) -> Callable[[Any], Any]:
     """How the report shows a value of `field`, decided once per table, not per value
     (issue 12): a choice as its label, a date or time in ISO 8601 in the studio's time,
@@ -74,6 +82,9 @@ def _converter(field: models.Field) -> Callable[[Any], Any]:
     if field.choices:
         labels = _labels(field)
         return lambda value: labels.get(value, value)
+    if isinstance(field, _AS_READ):
+        # Text, numbers and truth values are shown as they are read.
+        return _as_read
     if isinstance(field, models.DateTimeField):
         zone = timezone.get_current_timezone()
         return lambda value: (
