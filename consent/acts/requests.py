@@ -7,13 +7,14 @@ failed send never loses a request). Messages go to the person's current address 
 register (`answer_address`), never to an address they have left.
 """
 
+import logging
 from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -31,6 +32,8 @@ from consent.records import audit, deadlines
 from customers.fields import normalise_email
 from customers.health import check_no_health_data
 from customers.models import Customer
+
+logger = logging.getLogger(__name__)
 
 Type, Status = RightsRequest.Type, RightsRequest.Status
 Action = audit.Action
@@ -139,14 +142,25 @@ def submit_request(
 
 def answer_submitted(*, limit: int | None = 50) -> int:
     """The worker's part of web requests: answer up to `limit` (None: all) of those not
-    answered yet, oldest first, each in its own transaction; how many it answered. Two workers never
-    answer one request twice (each claims it with a conditional UPDATE)."""
+    answered yet, oldest first, each in its own transaction; how many it answered.
+
+    Two workers never answer one request twice (each claims it with a conditional UPDATE).
+    A request whose answer fails stays unanswered, to be tried in the next round, and does
+    not hold up the ones after it; a database that is away ends the round."""
     waiting = list(
         RightsRequest.objects.filter(answered_at__isnull=True)
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
-    return sum(1 for pk in waiting if _answer(pk))
+    answered = 0
+    for pk in waiting:
+        try:
+            answered += _answer(pk)
+        except DatabaseError:
+            raise
+        except Exception:  # noqa: BLE001 - logged; the request is tried again
+            logger.exception("Data request #%s could not be answered; it is tried again.", pk)
+    return answered
 
 
 def _answer(pk: int) -> bool:

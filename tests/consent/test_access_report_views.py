@@ -156,9 +156,7 @@ def test_report_rows_tell_yes_from_one_and_repeat_a_value_as_it_was_shown():
     ]
 
 
-def test_the_report_page_has_the_pages_width_and_other_admin_pages_their_sidebar(
-    client, owner, rr
-):
+def test_the_report_page_has_the_pages_width_and_other_admin_pages_their_sidebar(client, owner, rr):
     client.force_login(owner)
     report = client.get(f"{QUEUE}{rr.pk}/report/").content.decode()
     assert 'id="nav-sidebar"' not in report

@@ -194,3 +194,30 @@ def test_two_workers_at_once_answer_each_request_once(the_worker_answers, custom
     assert OutboxEmail.objects.count() == stored
     assert AuditEntry.objects.filter(action=AuditEntry.Action.REQUEST).count() == stored
     assert not RightsRequest.objects.filter(answered_at__isnull=True).exists()
+
+
+@pytest.mark.django_db
+def test_a_request_whose_answer_fails_does_not_hold_up_the_others(
+    the_worker_answers, client, customer, monkeypatch, caplog
+):
+    from consent.acts import requests as acts
+
+    _send(client, "ensimmainen@example.fi")
+    _send(client, customer.email)
+    real = acts.tell_customer
+
+    def failing(request, template, **kwargs):
+        if request.email == "ensimmainen@example.fi":
+            raise RuntimeError("the template is broken")
+        return real(request, template, **kwargs)
+
+    monkeypatch.setattr(acts, "tell_customer", failing)
+    assert answer_submitted() == 1
+    first, second = RightsRequest.objects.order_by("pk")
+    assert first.answered_at is None and first.status == Status.RECEIVED  # rolled back
+    assert second.answered_at is not None and OutboxEmail.objects.get().to == customer.email
+    assert "could not be answered" in caplog.text
+    # Mended, it is answered in the next round.
+    monkeypatch.setattr(acts, "tell_customer", real)
+    assert answer_submitted() == 1
+    assert OutboxEmail.objects.count() == 2
