@@ -229,3 +229,25 @@ def test_the_booking_import_checks_the_suppression_list_in_one_batch():
         return sum("consent_suppression" in q["sql"] for q in captured.captured_queries)
 
     assert suppression_queries(10) == suppression_queries(200) == 2
+
+
+def test_a_link_whose_model_only_names_itself_as_an_object_is_read_with_its_row(monkeypatch):
+    # A model without NAME_FIELDS (a future link) is read as objects, its row joined in:
+    # the same names, still one query per table.
+    from consent.acts.access import build_access_report
+
+    customer = Customer.objects.create(first_name="Eino", last_name="Vähä", email="e@example.fi")
+    _history(customer, _courses(3, name="Kolmas"), rows=3)
+
+    def names(found: dict) -> list[str]:
+        (section,) = [s for s in found["sections"] if s["table"] == "customers.enrollment"]
+        return [row["course"] for row in section["rows"]]
+
+    build_access_report(customer=customer)  # one-time caches (the studio settings' row)
+    with CaptureQueriesContext(connection) as as_values:
+        by_values = names(build_access_report(customer=customer))
+    monkeypatch.delattr(Course, "NAME_FIELDS")
+    with CaptureQueriesContext(connection) as as_objects:
+        by_objects = names(build_access_report(customer=customer))
+    assert by_objects == by_values and by_values[0].startswith("Kolmas ")
+    assert len(as_objects) == len(as_values)
