@@ -292,6 +292,8 @@ JOB_NAMES = {
 }
 # The worker writes its heartbeat every minute; older than this, it is not running.
 WORKER_SILENT = timedelta(minutes=5)
+# A web request the worker has not answered in this long is shown as waiting.
+UNANSWERED_AFTER = timedelta(minutes=5)
 
 
 def job_runs() -> list[dict[str, Any]]:
@@ -313,11 +315,12 @@ def job_runs() -> list[dict[str, Any]]:
 
 
 def operations(now: datetime) -> dict[str, Any]:
-    """Whether the background worker runs, when the studio's mailbox test last went
-    through, and whether every visitor seems to come from one address (a proxy the app
-    does not trust): three small queries."""
+    """Whether the background worker runs, how many web requests wait for its answer, when
+    the studio's mailbox test last went through, and whether every visitor seems to come
+    from one address (a proxy the app does not trust): four small queries."""
     from consent.mail.notify import last_selftest_sent
     from consent.mail.ratelimit import single_client_warning
+    from consent.models import RightsRequest
     from rekisteri.models import JobRun
     from rekisteri.worker import HEARTBEAT
 
@@ -325,6 +328,10 @@ def operations(now: datetime) -> dict[str, Any]:
     return {
         "worker_seen": beat,
         "worker_silent": beat is None or now - beat > WORKER_SILENT,
+        # The worker answers them within seconds; more than a moment's wait means it is not.
+        "unanswered": RightsRequest.objects.filter(
+            answered_at__isnull=True, received_at__lt=now - UNANSWERED_AFTER
+        ).count(),
         "selftest": last_selftest_sent(),
         "proxy_warning": single_client_warning(),
     }

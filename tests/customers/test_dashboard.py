@@ -190,3 +190,23 @@ def test_an_empty_register_has_a_front_page_too(client, owner):
     body = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert "No sessions today." in body
     assert "0 in all" in body
+
+
+def test_the_front_page_tells_of_web_requests_the_worker_has_not_answered(client, owner, settings):
+    from datetime import timedelta
+
+    from consent.acts.requests import submit_request
+    from consent.models import RightsRequest
+
+    settings.RIGHTS_ANSWER_AT_ONCE = False  # the application's own path: the worker answers
+    client.force_login(owner)
+    for n in range(3):
+        submit_request(email=f"odottaa{n}@example.fi", request_type="access", language="fi")
+    # Just received: the worker answers within seconds, nothing to tell yet.
+    body = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "have waited over five minutes" not in body
+    RightsRequest.objects.filter(email__startswith="odottaa").exclude(
+        email="odottaa2@example.fi"
+    ).update(received_at=timezone.now() - timedelta(minutes=10))
+    body = client.get("/admin/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "2 data requests from the web form have waited over five minutes" in body
