@@ -1,7 +1,7 @@
 """The register: customers, courses, enrolments, purchases and interactions (R1–R3)."""
 
 import re
-from datetime import datetime
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -272,10 +272,12 @@ class Course(models.Model):
         return self.name_from(self.name, self.starts_at)
 
     @staticmethod
-    def name_from(name: str, starts_at: datetime | None) -> str:
+    def name_from(name: str, starts_at: datetime | None, zone: tzinfo | None = None) -> str:
+        """The name from its values; `zone`, the reader's time zone, given by a caller that
+        names many (looking it up costs as much as the rest)."""
         if starts_at is None:
             return name
-        return f"{name} ({timezone.localtime(starts_at):%d.%m.%Y})"
+        return f"{name} ({timezone.localtime(starts_at, zone):%d.%m.%Y})"
 
     def clean(self) -> None:
         super().clean()
@@ -601,10 +603,13 @@ class CourseSession(models.Model):
         return self.name_from(self.course.name, self.starts_at)
 
     @staticmethod
-    def name_from(course_name: str, starts_at: datetime | None) -> str:
+    def name_from(
+        course_name: str, starts_at: datetime | None, zone: tzinfo | None = None
+    ) -> str:
+        """See Course.name_from."""
         if starts_at is None:
             return course_name
-        return f"{course_name} {timezone.localtime(starts_at):%d.%m.%Y %H:%M}"
+        return f"{course_name} {timezone.localtime(starts_at, zone):%d.%m.%Y %H:%M}"
 
     def clean(self) -> None:
         super().clean()

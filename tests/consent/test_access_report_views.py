@@ -144,6 +144,7 @@ def test_report_rows_tell_yes_from_one_and_repeat_a_value_as_it_was_shown():
             {"flag": False, "count": 0},
             {"flag": None, "count": 1},
             {"flag": "2026-11-30", "count": ["a", "<b>"]},
+            {"flag": 1, "count": True},
         ],
     }
     with translation.override("en"):
@@ -153,7 +154,21 @@ def test_report_rows_tell_yes_from_one_and_repeat_a_value_as_it_was_shown():
         "<tr><td>no</td><td>0</td></tr>",
         "<tr><td>—</td><td>1</td></tr>",
         "<tr><td>30.11.2026</td><td>[&#x27;a&#x27;, &#x27;&lt;b&gt;&#x27;]</td></tr>",
+        "<tr><td>1</td><td>yes</td></tr>",
     ]
+
+
+def test_report_rows_of_a_table_the_person_reads_no_field_of_are_counted():
+    from django.utils import translation
+
+    from consent.templatetags.rights_admin import report_table_rows
+
+    section = {"fields": [], "rows": [{}, {}, {}]}
+    with translation.override("fi"):
+        assert report_table_rows(section) == "<tr><td>3 merkintää</td></tr>"
+    with translation.override("en"):
+        assert report_table_rows({"fields": [], "rows": [{}]}) == "<tr><td>1 entry</td></tr>"
+        assert "Nothing held." in report_table_rows({"fields": [], "rows": []})
 
 
 def test_the_report_page_has_the_pages_width_and_other_admin_pages_their_sidebar(client, owner, rr):
