@@ -277,7 +277,9 @@ class Course(models.Model):
         names many (looking it up costs as much as the rest)."""
         if starts_at is None:
             return name
-        return f"{name} ({timezone.localtime(starts_at, zone):%d.%m.%Y})"
+        day = timezone.localtime(starts_at, zone)
+        # As f"{day:%d.%m.%Y}" shows it, at half strftime's cost.
+        return f"{name} ({day.day:02}.{day.month:02}.{day.year})"
 
     def clean(self) -> None:
         super().clean()
@@ -603,13 +605,12 @@ class CourseSession(models.Model):
         return self.name_from(self.course.name, self.starts_at)
 
     @staticmethod
-    def name_from(
-        course_name: str, starts_at: datetime | None, zone: tzinfo | None = None
-    ) -> str:
+    def name_from(course_name: str, starts_at: datetime | None, zone: tzinfo | None = None) -> str:
         """See Course.name_from."""
         if starts_at is None:
             return course_name
-        return f"{course_name} {timezone.localtime(starts_at, zone):%d.%m.%Y %H:%M}"
+        at = timezone.localtime(starts_at, zone)
+        return f"{course_name} {at.day:02}.{at.month:02}.{at.year} {at.hour:02}:{at.minute:02}"
 
     def clean(self) -> None:
         super().clean()

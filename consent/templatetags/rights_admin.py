@@ -55,12 +55,15 @@ def _shown(value: Any, zone: tzinfo) -> str:
         return _("no")
     if isinstance(value, str) and len(value) in (10, 25) and value[4:5] == "-":
         # The report's dates and times are ISO 8601; show them the Finnish way.
+        # (As strftime("%d.%m.%Y %H:%M") shows them, at half its cost.)
         try:
             if len(value) == 25:
-                return datetime.fromisoformat(value).astimezone(zone).strftime("%d.%m.%Y %H:%M")
-            return date.fromisoformat(value).strftime("%d.%m.%Y")
+                at = datetime.fromisoformat(value).astimezone(zone)
+                return f"{at.day:02}.{at.month:02}.{at.year} {at.hour:02}:{at.minute:02}"
+            day = date.fromisoformat(value)
         except ValueError:
             return value
+        return f"{day.day:02}.{day.month:02}.{day.year}"
     return str(value)
 
 
