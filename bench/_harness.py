@@ -228,6 +228,7 @@ from django.db.models import Q
 from consent.models import OutboxEmail, RightsRequest
 print(json.dumps({
     "rights_requests": RightsRequest.objects.count(),
+    "rights_unanswered": RightsRequest.objects.filter(answered_at__isnull=True).count(),
     "rights_emails": list(RightsRequest.objects.values_list("email", flat=True)),
     "outbox": OutboxEmail.objects.count(),
     "outbox_sent": OutboxEmail.objects.filter(sent_at__isnull=False).count(),
@@ -767,10 +768,55 @@ def remove_folder(folder: Path, keep: bool = False) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+class Worker:
+    """The background worker (`manage.py worker`, as the compose file's worker service
+    runs it), logging to a file; SIGTERM ends it after the message at hand."""
+
+    def __init__(self, env: dict[str, str], folder: Path, *, poll: float = 1.0) -> None:
+        self.env = env
+        self.poll = poll
+        self.log_path = folder / "worker.log"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Worker:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 - fixed command, no shell
+            [PYTHON, "manage.py", "worker", "--poll", str(self.poll)],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        time.sleep(0.5)
+        if self.process.poll() is not None:
+            raise SystemExit(f"the worker exited at start:\n{self.log_tail()}")
+        return self
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=25)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def log_tail(self, lines: int = 40) -> str:
+        try:
+            text = self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
+
+
 class BenchApp:
     """One run's app on loopback: a fresh database, an SMTP sink, customers seeded so that
-    `known_share` of the addresses are known, the jobs to send, and gunicorn; `close()`
-    takes it all down again (call it from the script's `finally`)."""
+    `known_share` of the addresses are known, the jobs to send, gunicorn and, with
+    `worker=True`, the background worker; `close()` takes it all down again (call it from
+    the script's `finally`)."""
 
     def __init__(self, args: Any) -> None:
         self.args = args
@@ -778,9 +824,14 @@ class BenchApp:
         self.database: Database | None = None
         self.sink: SmtpSink | None = None
         self.server: Gunicorn | None = None
+        self.worker: Worker | None = None
 
     def start(
-        self, *, known_share: float = 0.5, describe: Callable[[Database], str] | None = None
+        self,
+        *,
+        known_share: float = 0.5,
+        describe: Callable[[Database], str] | None = None,
+        worker: bool = False,
     ) -> BenchApp:
         self.database = fresh_database(self.folder)
         self.sink = SmtpSink()
@@ -801,12 +852,15 @@ class BenchApp:
         self.jobs = make_jobs(self.args.requests, self.known)
         self.server = Gunicorn(self.env, self.folder, port=self.port, workers=self.args.workers)
         self.server.start()
+        if worker:
+            self.worker = Worker(self.env, self.folder).start()
         return self
 
     def close(self, *first: Callable[[], Any]) -> None:
         """Stop everything, running `first` (e.g. restarting a stopped cluster) before."""
         cleanup(
             *first,
+            lambda: self.worker and self.worker.stop(),
             lambda: self.server and self.server.stop(),
             lambda: self.sink and self.sink.stop(),
             lambda: self.database and self.database.drop(),
