@@ -17,6 +17,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from consent.mail.links import TokenError, TokenProblem, use_token
 from consent.models import LinkToken, StudioSettings
@@ -298,8 +299,14 @@ def _readable(value: Any) -> Any:
     return value
 
 
+def entries_text(count: int) -> str:
+    """How many rows a table none of whose fields the person reads holds about them."""
+    return ngettext("%(count)d entry", "%(count)d entries", count) % {"count": count}
+
+
 def readable_sections(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """The report's non-empty sections with each row as (label, value) pairs, for a page."""
+    """The report's non-empty sections with each row as (label, value) pairs, for a page;
+    a table none of whose fields the person reads (the audit trail) as its count."""
     return [
         {
             "title": section["title"],
@@ -307,7 +314,10 @@ def readable_sections(report: dict[str, Any]) -> list[dict[str, Any]]:
             "rows": [
                 [(f["label"], _readable(row[f["name"]])) for f in section["fields"]]
                 for row in section["rows"]
-            ],
+            ]
+            if section["fields"]
+            else [],
+            "entries": "" if section["fields"] else entries_text(len(section["rows"])),
         }
         for section in report["sections"]
         if section["rows"]

@@ -11,6 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from consent.acts.access import entries_text
 from consent.models import RightsRequest
 
 register = template.Library()
@@ -93,9 +94,7 @@ def report_table_rows(section: dict[str, Any]) -> SafeString:
         )
     if not names:
         # A table none of whose fields the person reads (the audit trail): its rows counted.
-        count = len(rows)
-        text = ngettext("%(count)d entry", "%(count)d entries", count) % {"count": count}
-        return format_html("<tr><td>{}</td></tr>", text)
+        return format_html("<tr><td>{}</td></tr>", entries_text(len(rows)))
     zone = timezone.get_current_timezone()
     columns = [_cells([row.get(name) for row in rows], zone) for name in names]
     row_html = "<tr>" + "<td>%s</td>" * len(names) + "</tr>"

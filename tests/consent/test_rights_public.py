@@ -172,6 +172,19 @@ def test_my_data_shows_everything_held(verified, customer_with_history):
         assert text in page
 
 
+def test_my_data_counts_the_audit_entries_about_the_customer(verified, customer_with_history):
+    from consent.models import AuditEntry
+
+    verified.get("/rights/my-data/")  # a look is itself logged
+    held = AuditEntry.objects.filter(customer=customer_with_history).count()
+    assert held >= 2
+
+    page = verified.get("/rights/my-data/", HTTP_ACCEPT_LANGUAGE="fi").content.decode()
+
+    assert f"<p>{held} merkintää</p>" in page
+    assert '<dl class="record">\n    \n  </dl>' not in page  # no empty record per entry
+
+
 def test_my_data_downloads_json_and_csv(verified, customer_with_history):
     response = verified.get("/rights/my-data/download.json")
     assert response["Content-Disposition"].startswith("attachment")
