@@ -1,5 +1,5 @@
 """The rights form's request path does only what must be done before the answer (issue
-12): the use is counted and the request stored, in one transaction; the background worker
+12): the use is counted and the request stored, one statement each; the background worker
 answers it (its link, or "nothing held"). This is the application's own path: the rest of
 the suite answers at once (tests/settings.py, RIGHTS_ANSWER_AT_ONCE)."""
 
