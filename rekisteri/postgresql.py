@@ -1,19 +1,15 @@
-"""PostgreSQL housekeeping: reading timestamps with psycopg's compiled loader."""
+"""PostgreSQL housekeeping: reading timestamps with psycopg's compiled loader.
+
+psycopg is imported only when a PostgreSQL connection is made: an app on SQLite (the
+default) does not load it."""
 
 from datetime import datetime, tzinfo
 from functools import lru_cache
 from typing import Any
 
-from psycopg import abc, adapters, postgres
-from psycopg.adapt import Loader
-from psycopg.pq import Format
-from psycopg.types.datetime import TimestamptzLoader
-
-_TIMESTAMPTZ = postgres.types["timestamptz"].oid
-
 
 @lru_cache
-def _loader(zone: tzinfo | None) -> type[Loader] | None:
+def _loader(zone: tzinfo | None) -> Any:
     """A timestamptz loader that parses with the compiled loader psycopg's own adapters
     use (psycopg[binary]) and gives the value the time zone Django's loader gives it.
 
@@ -22,7 +18,12 @@ def _loader(zone: tzinfo | None) -> type[Loader] | None:
     was parsed by a regular expression in Python, a third of the time of reading a
     customer's 1,000 rows for the access report (issue 12). None when psycopg has no
     compiled loader (its pure-Python build): Django's stays."""
-    compiled = adapters.get_loader(_TIMESTAMPTZ, Format.TEXT)
+    from psycopg import abc, adapters, postgres
+    from psycopg.adapt import Loader
+    from psycopg.pq import Format
+    from psycopg.types.datetime import TimestamptzLoader
+
+    compiled = adapters.get_loader(postgres.types["timestamptz"].oid, Format.TEXT)
     if compiled is None or compiled is TimestamptzLoader:
         return None
     parser: type[abc.Loader] = compiled
@@ -50,4 +51,4 @@ def use_compiled_timestamps(sender: object, connection: Any, **kwargs: object) -
         return
     loader = _loader(connection.timezone)
     if loader is not None:
-        connection.connection.adapters.register_loader(_TIMESTAMPTZ, loader)
+        connection.connection.adapters.register_loader("timestamptz", loader)

@@ -1,7 +1,12 @@
 """Timestamps read from PostgreSQL by psycopg's compiled loader (rekisteri.postgresql) are
-the ones Django's own loader reads: the same instants, with the same tzinfo."""
+the ones Django's own loader reads: the same instants, with the same tzinfo; and an app on
+SQLite does not load psycopg for it."""
 
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from django.db import connection
@@ -12,7 +17,7 @@ from psycopg.types.datetime import TimestamptzLoader
 
 from customers.models import Customer, Interaction
 
-pytestmark = [pytest.mark.django_db, pytest.mark.postgresql_only]
+ROOT = Path(__file__).resolve().parent.parent
 
 # Written as PostgreSQL text, read back by both loaders: fractions of every length, zones
 # with minutes and seconds in their offset, the turn of a year, times before 1970.
@@ -38,6 +43,8 @@ def _read(cursor_setup: bool) -> list[tuple]:
         return cursor.fetchall()
 
 
+@pytest.mark.django_db
+@pytest.mark.postgresql_only
 def test_timestamps_read_as_django_reads_them() -> None:
     connection.ensure_connection()
     in_use = connection.connection.adapters.get_loader(
@@ -54,6 +61,8 @@ def test_timestamps_read_as_django_reads_them() -> None:
     assert ours[2][0] == datetime(2026, 1, 1, 10, 29, 59, 500000, tzinfo=UTC)
 
 
+@pytest.mark.django_db
+@pytest.mark.postgresql_only
 def test_a_saved_time_comes_back_the_same() -> None:
     customer = Customer.objects.create(first_name="Aino", last_name="Esimerkki")
     zone = timezone(timedelta(hours=3), "EEST")
@@ -67,3 +76,23 @@ def test_a_saved_time_comes_back_the_same() -> None:
     assert read == at
     assert read.tzinfo is UTC
     assert read.hour == 6
+
+
+@pytest.mark.sqlite_only
+def test_an_app_on_sqlite_does_not_load_psycopg(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        DJANGO_SETTINGS_MODULE="rekisteri.settings",
+        SECRET_KEY="x" * 50,
+        DEBUG="true",
+        DATA_DIR=str(tmp_path),
+    )
+    code = (
+        "import sys, django; django.setup(); "
+        "from django.db import connection; connection.ensure_connection(); "
+        "print(connection.vendor, 'psycopg' in sys.modules)"
+    )
+    done = subprocess.run(  # noqa: S603 - this interpreter, fixed code
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert done.stdout.split() == ["sqlite", "False"], done.stderr[-2000:]
