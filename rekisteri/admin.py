@@ -81,8 +81,12 @@ class RekisteriAdminSite(AdminSite):
         if not super().has_permission(request):
             return False
         user = request.user
+        # A verified session has a confirmed device of this user's (django-otp checks
+        # both when it loads the session's device): the devices need not be asked for.
+        if is_verified(user):
+            return True
         if has_confirmed_device(user):
-            return is_verified(user)
+            return False
         return not must_enrol(user)
 
     def may_enrol(self, request: HttpRequest) -> bool:
@@ -90,7 +94,7 @@ class RekisteriAdminSite(AdminSite):
         if not super().has_permission(request):
             return False
         user = request.user
-        return not has_confirmed_device(user) or is_verified(user)
+        return is_verified(user) or not has_confirmed_device(user)
 
     def login(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         response = super().login(request, extra_context)
