@@ -296,7 +296,47 @@ class SmtpSink:
 # --- gunicorn ---------------------------------------------------------------------------
 
 
-class Gunicorn:
+class _Process:
+    """A process of the app's (gunicorn, the worker) in a session of its own, its output
+    in a log file; SIGTERM stops it, SIGKILL to its group if it does not stop in 25 s."""
+
+    log_path: Path
+    process: subprocess.Popen[bytes] | None = None
+
+    def _spawn(self, command: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+        log = self.log_path.open("ab")
+        self.process = subprocess.Popen(  # noqa: S603 - fixed command, no shell
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        log.close()
+        return self.process
+
+    def stop(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            return
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            self.process.wait(timeout=25)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def log_text(self) -> str:
+        try:
+            return self.log_path.read_text(errors="replace")
+        except OSError:
+            return ""
+
+    def log_tail(self, lines: int = 40) -> str:
+        return "\n".join(self.log_text().splitlines()[-lines:])
+
+
+class Gunicorn(_Process):
     """gunicorn with the entrypoint's options, bound to 127.0.0.1, logging to a file."""
 
     def __init__(self, env: dict[str, str], folder: Path, *, port: int, workers: int = 4) -> None:
@@ -329,19 +369,10 @@ class Gunicorn:
             "--logger-class",
             "rekisteri.logging.GunicornLogger",
         ]
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(  # noqa: S603 - fixed command, no shell
-            command,
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
+        process = self._spawn(command, self.env)
         deadline = time.monotonic() + ready_timeout
         while time.monotonic() < deadline:
-            if self.process.poll() is not None:
+            if process.poll() is not None:
                 raise SystemExit(f"gunicorn exited at start:\n{self.log_tail()}")
             if len(self.worker_pids()) == self.workers and get(self.port, "/healthz").status == 200:
                 return self
@@ -381,25 +412,6 @@ class Gunicorn:
                 return True
             time.sleep(0.1)
         return False
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=25)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def log_text(self) -> str:
-        try:
-            return self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-
-    def log_tail(self, lines: int = 40) -> str:
-        return "\n".join(self.log_text().splitlines()[-lines:])
 
     def tracebacks(self) -> list[str]:
         """The Python tracebacks in the log, each with the line logged before it (Django's
@@ -768,48 +780,21 @@ def remove_folder(folder: Path, keep: bool = False) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-class Worker:
+class Worker(_Process):
     """The background worker (`manage.py worker`, as the compose file's worker service
-    runs it), logging to a file; SIGTERM ends it after the message at hand."""
+    runs it), logging to a file."""
 
     def __init__(self, env: dict[str, str], folder: Path, *, poll: float = 1.0) -> None:
         self.env = env
         self.poll = poll
         self.log_path = folder / "worker.log"
-        self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> Worker:
-        log = self.log_path.open("ab")
-        self.process = subprocess.Popen(  # noqa: S603 - fixed command, no shell
-            [PYTHON, "manage.py", "worker", "--poll", str(self.poll)],
-            cwd=ROOT,
-            env=self.env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        log.close()
+        process = self._spawn([PYTHON, "manage.py", "worker", "--poll", str(self.poll)], self.env)
         time.sleep(0.5)
-        if self.process.poll() is not None:
+        if process.poll() is not None:
             raise SystemExit(f"the worker exited at start:\n{self.log_tail()}")
         return self
-
-    def stop(self) -> None:
-        if self.process is None or self.process.poll() is not None:
-            return
-        self.process.send_signal(signal.SIGTERM)
-        try:
-            self.process.wait(timeout=25)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait(timeout=10)
-
-    def log_tail(self, lines: int = 40) -> str:
-        try:
-            text = self.log_path.read_text(errors="replace")
-        except OSError:
-            return ""
-        return "\n".join(text.splitlines()[-lines:])
 
 
 class BenchApp:

@@ -133,23 +133,29 @@ def test_the_customer_page_links_to_all_of_a_long_history(client, owner):
     )
 
 
-def test_the_access_report_reads_each_table_once(client, owner):
-    from consent.acts.access import Use, access_report
-    from consent.records.bookkeeping import kept_until
-    from customers.inventory import personal_rules
-
+def _short_and_long_history() -> tuple[Customer, Customer]:
+    """A customer with 2 rows in each table and one with 60, attendance included (a session
+    is named by its course, read with it)."""
     few = Customer.objects.create(first_name="Eino", last_name="Vähä", email="eino@example.fi")
     _history(few, _courses(2), rows=2)
     many = Customer.objects.create(first_name="Aino", last_name="Paljo", email="aino@example.fi")
     _history(many, _courses(60, name="Toinen"), rows=60)
     for customer in (few, many):
-        # Attendance too: a session is named by its course, read with it.
         for enrollment in Enrollment.objects.filter(customer=customer).select_related("course"):
             start = timezone.now() - timedelta(days=1)
             session = CourseSession.objects.create(
                 course=enrollment.course, starts_at=start, ends_at=start + timedelta(hours=1)
             )
             Attendance.objects.create(session=session, enrollment=enrollment)
+    return few, many
+
+
+def test_the_access_report_reads_each_table_once(client, owner):
+    from consent.acts.access import Use, access_report
+    from consent.records.bookkeeping import kept_until
+    from customers.inventory import personal_rules
+
+    few, many = _short_and_long_history()
     tables = len({rule.model for rule in personal_rules()})
 
     def report(customer: Customer) -> dict:
@@ -186,18 +192,7 @@ def _own_page(client, customer: Customer) -> None:
 
 
 def test_the_customers_own_page_and_copy_cost_the_same_for_a_long_history(client):
-    few = Customer.objects.create(first_name="Eino", last_name="Vähä", email="eino@example.fi")
-    _history(few, _courses(2), rows=2)
-    many = Customer.objects.create(first_name="Aino", last_name="Paljo", email="aino@example.fi")
-    _history(many, _courses(60, name="Toinen"), rows=60)
-    for customer in (few, many):
-        # Attendance too: a session is named by its course, read with it.
-        for enrollment in Enrollment.objects.filter(customer=customer).select_related("course"):
-            start = timezone.now() - timedelta(days=1)
-            session = CourseSession.objects.create(
-                course=enrollment.course, starts_at=start, ends_at=start + timedelta(hours=1)
-            )
-            Attendance.objects.create(session=session, enrollment=enrollment)
+    few, many = _short_and_long_history()
     for path in (
         "/rights/my-data/",
         "/rights/my-data/download.json",
