@@ -16,6 +16,7 @@ from consent.models import AuditEntry, Breach, OutboxEmail, RightsRequest, Studi
 from rekisteri import jobs as work
 from rekisteri import worker
 from rekisteri.models import JobRun
+from tests.concurrency import at_once
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -115,22 +116,7 @@ def test_two_workers_at_once_send_each_email_once_and_run_each_job_once(worker_s
             context={},
             language="fi",
         )
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def one() -> None:
-        try:
-            barrier.wait()
-            worker.one_round(batch=100)
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-
-    threads = [threading.Thread(target=one) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors
+    at_once(lambda: worker.one_round(batch=100))
     assert sorted(m.to[0] for m in mail.outbox) == sorted(
         f"vastaanottaja{n}@example.fi" for n in range(40)
     )

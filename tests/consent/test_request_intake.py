@@ -5,7 +5,6 @@ the suite answers at once (tests/settings.py, RIGHTS_ANSWER_AT_ONCE)."""
 
 import io
 import re
-import threading
 from datetime import timedelta
 
 import pytest
@@ -20,6 +19,7 @@ from consent.acts.requests import answer_submitted, record_request, verified_req
 from consent.acts.retention import apply_retention
 from consent.models import AuditEntry, LinkToken, OutboxEmail, RightsRequest
 from rekisteri import worker
+from tests.concurrency import at_once
 
 Status = RightsRequest.Status
 TRANSACTION_CONTROL = ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE", "ROLLBACK")
@@ -171,25 +171,7 @@ def test_two_workers_at_once_answer_each_request_once(the_worker_answers, custom
         ).status_code in (302, 429)
     stored = RightsRequest.objects.count()
     assert stored >= 10
-    barrier = threading.Barrier(2)
-    answered: list[int] = []
-    errors: list[BaseException] = []
-
-    def one() -> None:
-        try:
-            barrier.wait()
-            answered.append(answer_submitted(limit=None))
-        except BaseException as error:  # noqa: BLE001 - reported below
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=one) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors
+    answered = at_once(lambda: answer_submitted(limit=None))
     assert sum(answered) == stored
     assert OutboxEmail.objects.count() == stored
     assert AuditEntry.objects.filter(action=AuditEntry.Action.REQUEST).count() == stored

@@ -8,6 +8,7 @@ from django.utils import timezone
 from consent.acts import requests
 from consent.mail.links import TokenError, TokenProblem, issue_token, peek_token, use_token
 from consent.models import LinkToken, RightsRequest
+from tests.concurrency import at_once
 
 pytestmark = pytest.mark.django_db
 
@@ -81,31 +82,18 @@ def test_another_persons_link_opens_only_that_persons_request(client, customer):
 
 @pytest.mark.django_db(transaction=True)
 def test_the_same_link_posted_twice_at_once_changes_state_once(customer):
-    import threading
-
-    from django.db import connection
-
     requests.submit_request(email=customer.email, request_type="objection", language="fi")
     request = RightsRequest.objects.get()
     raw = issue_token(request=request, purpose=LinkToken.Purpose.VERIFY_REQUEST)
-    barrier = threading.Barrier(2)
-    outcomes: list[str] = []
 
-    def follow_link() -> None:
-        barrier.wait()
+    def follow_link() -> str:
         try:
             requests.verify_request(raw_token=raw)
-            outcomes.append("verified")
         except TokenError as error:
-            outcomes.append(error.problem.value)
-        finally:
-            connection.close()
+            return error.problem.value
+        return "verified"
 
-    threads = [threading.Thread(target=follow_link) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=30)
+    outcomes = at_once(follow_link, timeout=30)
     assert sorted(outcomes) == ["used", "verified"]
     # The objection was recorded once: one event per purpose and channel.
     assert customer.consent_events.count() == 8
